@@ -1,0 +1,520 @@
+"""The model base class: typed fields, one-pass JSON decoding and encoding.
+
+A model declares one field per line::
+
+    class Video(Model):
+        video_id: str = field("videoId", kw_only=False)
+        created_at: Optional[datetime] = field("createdAt", default=None, decode=parse_datetime)
+
+Instances keep their values in ``__slots__`` (no per-instance ``__dict__``), so a decoded page takes less
+memory than the JSON dicts it came from. A field is *set* when it was passed to the constructor, assigned, or
+received from the server; only set fields are sent, so a PATCH payload carries exactly what the caller gave.
+Reading a field that is not set returns its default (``None``). Unknown response keys are kept in
+``additional_properties`` and sent back, so a field the server adds later never breaks this client.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Dict, Iterator, List, Optional, Tuple, TypeVar, Union
+
+from apivideo.exceptions import ApiAttributeError, ApiKeyError, ApiTypeError, ApiValueError
+
+if TYPE_CHECKING:
+    from typing_extensions import Self, dataclass_transform
+else:
+
+    def dataclass_transform(**_kwargs: Any) -> Callable[[Any], Any]:
+        return lambda obj: obj
+
+
+__all__ = ["Model", "field", "parse_datetime", "parse_date", "list_of", "dict_of", "validate", "to_wire_value"]
+
+datetime = _dt.datetime
+date = _dt.date
+file_type = Any  # kept for code written against the official client
+none_type = type(None)
+_MISSING: Any = object()
+_UTC = _dt.timezone.utc
+Decoder = Callable[[Any], Any]
+M = TypeVar("M", bound="Model")
+
+# Keyword arguments of the official generated constructors that carry no data.
+_IGNORED_KWARGS = frozenset(
+    {"_check_type", "_spec_property_naming", "_path_to_item", "_configuration", "_visited_composed_classes"}
+)
+
+
+class Field:
+    """How one model attribute maps to JSON, and the rules a request value must follow."""
+
+    __slots__ = (
+        "name", "wire", "default", "kw_only", "decode", "enum", "minimum", "maximum",
+        "pattern", "secret", "slot",
+    )  # fmt: skip
+
+    def __init__(
+        self,
+        wire: str,
+        default: Any,
+        kw_only: bool,
+        decode: Optional[Decoder],
+        enum: Optional[Tuple[str, ...]],
+        minimum: Optional[float],
+        maximum: Optional[float],
+        pattern: Optional[str],
+        secret: bool,
+    ) -> None:
+        self.name = ""
+        self.wire = wire
+        self.default = None if default is _MISSING else default
+        self.kw_only = kw_only
+        self.decode = _as_decoder(decode) if decode is not None else None
+        self.enum = enum
+        self.minimum = minimum
+        self.maximum = maximum
+        self.pattern = re.compile(pattern) if pattern else None
+        self.secret = secret
+        self.slot: Any = None  # the slot descriptor, set by the metaclass
+
+    @property
+    def required(self) -> bool:
+        return not self.kw_only
+
+
+def field(
+    wire: str,
+    *,
+    default: Any = _MISSING,
+    kw_only: bool = True,
+    decode: Optional[Any] = None,
+    enum: Optional[Tuple[str, ...]] = None,
+    minimum: Optional[float] = None,
+    maximum: Optional[float] = None,
+    pattern: Optional[str] = None,
+    secret: bool = False,
+) -> Any:
+    """Declare a model field: its JSON name, default, and optional decoder and request rules.
+
+    ``decode`` is only needed for datetimes, nested models and lists/dicts of them. ``enum``, ``minimum``,
+    ``maximum`` and ``pattern`` are checked on requests (never on responses). ``secret`` hides the value in
+    ``repr``.
+    """
+    return Field(wire, default, kw_only, decode, enum, minimum, maximum, pattern, secret)
+
+
+def _as_decoder(decode: Any) -> Decoder:
+    if isinstance(decode, type) and issubclass(decode, Model):
+        return decode.from_wire
+    return decode  # type: ignore[no-any-return]
+
+
+# --------------------------------------------------------------------------- decoders
+
+
+def parse_datetime(value: Any) -> _dt.datetime:
+    """Parse an ISO 8601 timestamp into a timezone-aware datetime (UTC when no offset is given)."""
+    if isinstance(value, _dt.datetime):
+        return value
+    if not isinstance(value, str):
+        raise ApiValueError(f"expected an ISO 8601 date-time string, got {type(value).__name__}")
+    try:
+        parsed = _dt.datetime.fromisoformat(value[:-1] + "+00:00" if value.endswith("Z") else value)
+    except ValueError:
+        from dateutil.parser import isoparse  # rare formats only: keep dateutil off the import path
+
+        try:
+            parsed = isoparse(value)
+        except (ValueError, OverflowError) as exc:
+            raise ApiValueError(f"invalid date-time {value!r}") from exc
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=_UTC)
+
+
+def parse_date(value: Any) -> _dt.date:
+    """Parse an ISO 8601 calendar date."""
+    if isinstance(value, _dt.date):
+        return value
+    if not isinstance(value, str):
+        raise ApiValueError(f"expected an ISO 8601 date string, got {type(value).__name__}")
+    try:
+        return _dt.date.fromisoformat(value[:10])
+    except ValueError as exc:
+        raise ApiValueError(f"invalid date {value!r}") from exc
+
+
+def list_of(item: Any) -> Decoder:
+    """A decoder for a JSON array whose items go through ``item`` (a decoder or a model class)."""
+    dec = _as_decoder(item)
+
+    def decode_list(value: Any) -> List[Any]:
+        if not isinstance(value, list):
+            raise ApiValueError(f"expected a JSON array, got {type(value).__name__}")
+        return [None if v is None else dec(v) for v in value]
+
+    return decode_list
+
+
+def dict_of(item: Any) -> Decoder:
+    """A decoder for a JSON object whose values go through ``item`` (a decoder or a model class)."""
+    dec = _as_decoder(item)
+
+    def decode_dict(value: Any) -> Dict[str, Any]:
+        if not isinstance(value, dict):
+            raise ApiValueError(f"expected a JSON object, got {type(value).__name__}")
+        return {k: None if v is None else dec(v) for k, v in value.items()}
+
+    return decode_dict
+
+
+# --------------------------------------------------------------------------- the base class
+
+
+@dataclass_transform(kw_only_default=True, field_specifiers=(field,))
+class ModelMeta(type):
+    """Turns the ``field()`` declarations of a model class body into slots and lookup tables."""
+
+    def __new__(mcs, name: str, bases: Tuple[type, ...], ns: Dict[str, Any], **kw: Any) -> ModelMeta:
+        fields: List[Field] = []
+        for base in bases:
+            fields.extend(getattr(base, "_fields", ()))
+        own = [(attr, value) for attr, value in ns.items() if isinstance(value, Field)]
+        for attr, f in own:
+            del ns[attr]
+            f.name = attr
+            fields.append(f)
+        if "__slots__" not in ns:
+            ns["__slots__"] = tuple(attr for attr, _ in own)
+        cls = super().__new__(mcs, name, bases, ns, **kw)
+        for f in fields:
+            f.slot = getattr(cls, f.name, None) if f.name in ns["__slots__"] else f.slot
+        cls._fields = tuple(fields)  # type: ignore[attr-defined]
+        cls._by_name = {f.name: f for f in fields}  # type: ignore[attr-defined]
+        cls._wire_map = {f.wire: (f.slot.__set__, f.decode) for f in fields}  # type: ignore[attr-defined]
+        cls._positional = tuple(f for f in fields if not f.kw_only)  # type: ignore[attr-defined]
+        return cls
+
+
+class Model(metaclass=ModelMeta):
+    """Base class of every request and response object."""
+
+    __slots__ = ("_extra",)
+    _fields: ClassVar[Tuple[Field, ...]] = ()
+    _by_name: ClassVar[Dict[str, Field]] = {}
+    _wire_map: ClassVar[Dict[str, Tuple[Any, Optional[Decoder]]]] = {}
+    _positional: ClassVar[Tuple[Field, ...]] = ()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        cls = type(self)
+        positional = cls._positional
+        if len(args) > len(positional):
+            raise ApiTypeError(
+                f"{cls.__name__}() takes {len(positional)} positional argument(s) but {len(args)} were given"
+            )
+        for f, value in zip(positional, args):
+            _check_type(cls, f, value)
+            f.slot.__set__(self, value)
+        by_name = cls._by_name
+        for key, value in kwargs.items():
+            kf = by_name.get(key)
+            if kf is None:
+                if key in _IGNORED_KWARGS:
+                    continue
+                raise ApiTypeError(f"{cls.__name__}() got an unexpected keyword argument '{key}'")
+            if key in (p.name for p in positional[: len(args)]):
+                raise ApiTypeError(f"{cls.__name__}() got multiple values for argument '{key}'")
+            _check_type(cls, kf, value)
+            kf.slot.__set__(self, value)
+        missing = [f.name for f in positional if not _is_set(self, f)]
+        if missing:
+            raise ApiTypeError(f"{cls.__name__}() missing required argument(s): {', '.join(missing)}")
+
+    # -- wire form ---------------------------------------------------------------------------------
+
+    @classmethod
+    def from_wire(cls, data: Any) -> Self:
+        """Build an instance from decoded JSON in one pass, without validating values."""
+        if not isinstance(data, dict):
+            raise ApiValueError(f"{cls.__name__}: expected a JSON object, got {type(data).__name__}")
+        obj = cls.__new__(cls)
+        wire_map = cls._wire_map
+        extra: Optional[Dict[str, Any]] = None
+        for key, value in data.items():
+            entry = wire_map.get(key)
+            if entry is None:
+                if extra is None:
+                    extra = {}
+                extra[key] = value
+                continue
+            setter, decode = entry
+            if decode is not None and value is not None:
+                try:
+                    value = decode(value)
+                except ApiValueError as exc:
+                    raise ApiValueError(f"{cls.__name__}.{key}: {exc}") from None
+                except (TypeError, ValueError, AttributeError, OverflowError) as exc:
+                    raise ApiValueError(f"{cls.__name__}.{key}: {exc}") from None
+            setter(obj, value)
+        if extra is not None:
+            obj._extra = extra
+        return obj
+
+    def to_wire(self) -> Dict[str, Any]:
+        """The JSON form: set fields under their wire names, plus additional properties."""
+        out: Dict[str, Any] = dict(self.additional_properties)
+        for f in self._fields:
+            value = _get(self, f)
+            if value is not _MISSING:
+                out[f.wire] = to_wire_value(value)
+        return out
+
+    def to_dict(self) -> Dict[str, Any]:
+        """Set fields by python name, nested models as dicts, datetimes kept as objects."""
+        out: Dict[str, Any] = {}
+        for f in self._fields:
+            value = _get(self, f)
+            if value is not _MISSING:
+                out[f.name] = _to_dict_value(value)
+        out.update(self.additional_properties)
+        return out
+
+    def to_str(self) -> str:
+        import pprint
+
+        return pprint.pformat(self.to_dict())
+
+    @property
+    def additional_properties(self) -> Dict[str, Any]:
+        """Keys the server sent that this model does not declare (sent back as they came)."""
+        try:
+            return self._extra
+        except AttributeError:
+            self._extra: Dict[str, Any] = {}
+            return self._extra
+
+    # -- attribute and item access -----------------------------------------------------------------
+
+    def __getattr__(self, name: str) -> Any:
+        # Only reached when normal lookup failed: an unset slot, or an unknown name.
+        f = type(self)._by_name.get(name)
+        if f is not None:
+            return f.default
+        raise ApiAttributeError(f"{type(self).__name__} has no attribute '{name}'")
+
+    def __getitem__(self, name: str) -> Any:
+        if name in type(self)._by_name:
+            return getattr(self, name)
+        try:
+            return self.additional_properties[name]
+        except KeyError:
+            raise ApiKeyError(f"{type(self).__name__} has no key '{name}'") from None
+
+    def __setitem__(self, name: str, value: Any) -> None:
+        if name in type(self)._by_name:
+            setattr(self, name, value)
+        else:
+            self.additional_properties[name] = value
+
+    def get(self, name: str, default: Any = None) -> Any:
+        f = type(self)._by_name.get(name)
+        if f is not None:
+            value = _get(self, f)
+            return default if value is _MISSING else value
+        return self.additional_properties.get(name, default)
+
+    def __contains__(self, name: object) -> bool:
+        f = type(self)._by_name.get(name) if isinstance(name, str) else None
+        if f is not None:
+            return _is_set(self, f)
+        return name in self.additional_properties
+
+    def __iter__(self) -> Iterator[str]:
+        """Names of the set fields (python names), then additional property keys."""
+        for f in self._fields:
+            if _is_set(self, f):
+                yield f.name
+        yield from self.additional_properties
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        assert isinstance(other, Model)
+        for f in self._fields:
+            if _get(self, f) != _get(other, f):
+                return False
+        return self.additional_properties == other.additional_properties
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        parts = []
+        for f in self._fields:
+            value = _get(self, f)
+            if value is not _MISSING:
+                parts.append(f"{f.name}={'<hidden>' if f.secret and value else repr(value)}")
+        extra = getattr(self, "_extra", None)
+        if extra:
+            parts.append(f"additional_properties={extra!r}")
+        return f"{type(self).__name__}({', '.join(parts)})"
+
+    def __getstate__(self) -> Dict[str, Any]:
+        state = {f.name: v for f in self._fields if (v := _get(self, f)) is not _MISSING}
+        if getattr(self, "_extra", None):
+            state["_extra"] = self._extra
+        return state
+
+    def __setstate__(self, state: Dict[str, Any]) -> None:
+        for key, value in state.items():
+            object.__setattr__(self, key, value)
+
+
+def _get(obj: Model, f: Field) -> Any:
+    try:
+        return f.slot.__get__(obj, type(obj))
+    except AttributeError:
+        return _MISSING
+
+
+def _is_set(obj: Model, f: Field) -> bool:
+    return _get(obj, f) is not _MISSING
+
+
+def to_wire_value(value: Any) -> Any:
+    """Convert a python value (model, datetime, list, dict) into its JSON form."""
+    if isinstance(value, Model):
+        return value.to_wire()
+    if isinstance(value, _dt.datetime):
+        return value.isoformat()
+    if isinstance(value, _dt.date):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return [to_wire_value(v) for v in value]
+    if isinstance(value, dict):
+        return {k: to_wire_value(v) for k, v in value.items()}
+    return value
+
+
+def _to_dict_value(value: Any) -> Any:
+    if isinstance(value, Model):
+        return value.to_dict()
+    if isinstance(value, (list, tuple)):
+        return [_to_dict_value(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _to_dict_value(v) for k, v in value.items()}
+    return value
+
+
+# --------------------------------------------------------------------------- request checks
+
+_HINTS: Dict[type, Dict[str, Any]] = {}
+
+
+def _hints(cls: type) -> Dict[str, Any]:
+    hints = _HINTS.get(cls)
+    if hints is None:
+        import typing
+
+        hints = _HINTS[cls] = typing.get_type_hints(cls)
+    return hints
+
+
+def _check_type(cls: type, f: Field, value: Any) -> None:
+    problem = type_problem(value, _hints(cls).get(f.name, Any))
+    if problem:
+        raise ApiTypeError(f"{cls.__name__}.{f.name}: {problem}")
+
+
+def type_problem(value: Any, tp: Any) -> Optional[str]:
+    """Why ``value`` does not fit the annotation ``tp``, or None when it does."""
+    import typing
+
+    if tp is Any or tp is object:
+        return None
+    origin = typing.get_origin(tp)
+    if origin is Union:
+        args = typing.get_args(tp)
+        if value is None and type(None) in args:
+            return None
+        problems = [type_problem(value, a) for a in args if a is not type(None)]
+        return None if any(p is None for p in problems) else problems[0]
+    if value is None:
+        return f"expected {_type_name(tp)}, got None"
+    if origin in (list, List):
+        if not isinstance(value, (list, tuple)):
+            return f"expected a list, got {type(value).__name__}"
+        (item_tp,) = typing.get_args(tp) or (Any,)
+        for i, item in enumerate(value):
+            p = type_problem(item, item_tp)
+            if p:
+                return f"item {i}: {p}"
+        return None
+    if origin in (dict, Dict):
+        if not isinstance(value, dict):
+            return f"expected a dict, got {type(value).__name__}"
+        _, val_tp = typing.get_args(tp) or (str, Any)
+        for k, item in value.items():
+            if not isinstance(k, str):
+                return f"dict keys must be str, got {type(k).__name__}"
+            p = type_problem(item, val_tp)
+            if p:
+                return f"key {k!r}: {p}"
+        return None
+    if tp is float:
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+    elif tp is int:
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    elif tp is _dt.date:
+        ok = isinstance(value, (_dt.date, str))
+    elif tp is _dt.datetime:
+        ok = isinstance(value, (_dt.datetime, str))
+    elif isinstance(tp, type):
+        ok = isinstance(value, tp)
+    else:
+        ok = True
+    return None if ok else f"expected {_type_name(tp)}, got {type(value).__name__}"
+
+
+def _type_name(tp: Any) -> str:
+    return getattr(tp, "__name__", None) or str(tp).replace("typing.", "")
+
+
+def validate(model: Model, where: str) -> None:
+    """Check a request model against its declared types, enums and ranges (raises ApiTypeError/ApiValueError)."""
+    cls = type(model)
+    hints = _hints(cls)
+    for f in cls._fields:
+        value = _get(model, f)
+        if value is _MISSING or value is None:
+            continue
+        problem = type_problem(value, hints.get(f.name, Any))
+        if problem:
+            raise ApiTypeError(f"{where}: {cls.__name__}.{f.name}: {problem}")
+        check_value(f"{where}: {cls.__name__}.{f.name}", value, f.enum, f.minimum, f.maximum, f.pattern)
+        for item in value if isinstance(value, (list, tuple)) else (value,):
+            if isinstance(item, Model):
+                validate(item, where)
+
+
+def check_value(
+    label: str,
+    value: Any,
+    enum: Optional[Tuple[str, ...]],
+    minimum: Optional[float],
+    maximum: Optional[float],
+    pattern: Optional[re.Pattern[str]] = None,
+) -> None:
+    """Raise ApiValueError when ``value`` (or each item of a list) breaks an enum, range or pattern rule."""
+    for item in value if isinstance(value, (list, tuple)) else (value,):
+        if enum is not None and isinstance(item, str) and item not in enum:
+            raise ApiValueError(f"{label}: {item!r} is not one of {', '.join(enum)}")
+        if isinstance(item, (int, float)) and not isinstance(item, bool):
+            if minimum is not None and item < minimum:
+                raise ApiValueError(f"{label}: {item} is below the minimum {_num(minimum)}")
+            if maximum is not None and item > maximum:
+                raise ApiValueError(f"{label}: {item} is above the maximum {_num(maximum)}")
+        if pattern is not None and isinstance(item, str) and not pattern.search(item):
+            raise ApiValueError(f"{label}: {item!r} does not match {pattern.pattern}")
+
+
+def _num(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else str(x)

@@ -1,0 +1,297 @@
+"""Uploads: streamed multipart bodies, Content-Range chunking, progressive sessions.
+
+A chunk goes to the socket in 1 MiB blocks read straight from the file, with an exact Content-Length, so memory
+stays flat whatever the chunk or file size. A retried chunk re-reads its bytes from the file.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from typing import IO, TYPE_CHECKING, Any, Callable, Iterator, Mapping, Optional, Tuple, Union
+
+from apivideo.exceptions import ApiException, ApiTypeError, ApiValueError, UploadError
+
+if TYPE_CHECKING:
+    from apivideo.api_client import ApiClient
+    from apivideo.endpoint import Request
+
+BLOCK = 1024 * 1024
+Source = Union[IO[bytes], bytes, bytearray, memoryview]
+Progress = Optional[Callable[[int, Optional[int]], None]]
+
+
+def _quote(value: str) -> str:
+    return value.replace("\\", "\\\\").replace('"', "%22").replace("\r", "%0D").replace("\n", "%0A")
+
+
+class MultipartBody:
+    """A re-iterable multipart/form-data body: text fields, then ``length`` bytes of ``source`` from ``offset``."""
+
+    def __init__(
+        self,
+        source: Source,
+        offset: int,
+        length: int,
+        filename: str,
+        fields: Optional[Mapping[str, Any]] = None,
+        field_name: str = "file",
+    ) -> None:
+        self.source, self.offset, self.length = source, offset, length
+        self.boundary = secrets.token_hex(16)
+        head = b"".join(
+            f'--{self.boundary}\r\nContent-Disposition: form-data; name="{_quote(k)}"\r\n\r\n{v}\r\n'.encode()
+            for k, v in (fields or {}).items()
+            if v is not None
+        )
+        self.head = (
+            head
+            + (
+                f'--{self.boundary}\r\nContent-Disposition: form-data; name="{_quote(field_name)}";'
+                f' filename="{_quote(filename)}"\r\nContent-Type: application/octet-stream\r\n\r\n'
+            ).encode()
+        )
+        self.tail = f"\r\n--{self.boundary}--\r\n".encode()
+
+    @classmethod
+    def for_file(cls, file: Any, field_name: str = "file", fields: Optional[Mapping[str, Any]] = None) -> MultipartBody:
+        """A body holding a whole file (an open binary file, or bytes)."""
+        if isinstance(file, (bytes, bytearray, memoryview)):
+            return cls(file, 0, len(file), "file", fields, field_name)
+        size = _size(file)
+        return cls(file, 0, size, _filename(file), fields, field_name)
+
+    def __len__(self) -> int:
+        return len(self.head) + self.length + len(self.tail)
+
+    def headers(self) -> dict[str, str]:
+        return {"Content-Type": f"multipart/form-data; boundary={self.boundary}", "Content-Length": str(len(self))}
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield self.head
+        src = self.source
+        if isinstance(src, (bytes, bytearray, memoryview)):
+            view = memoryview(src)[self.offset : self.offset + self.length]
+            for start in range(0, len(view), BLOCK):
+                yield bytes(view[start : start + BLOCK])
+        else:
+            src.seek(self.offset)
+            left = self.length
+            while left > 0:
+                block = src.read(min(BLOCK, left))
+                if not block:
+                    raise ApiValueError(f"the file ended {left} bytes early: was it truncated during the upload?")
+                left -= len(block)
+                yield block
+        yield self.tail
+
+
+def _filename(file: Any) -> str:
+    name = getattr(file, "name", None)
+    return os.path.basename(name) if isinstance(name, str) and name else "file"
+
+
+def _size(file: Any) -> int:
+    """Bytes from the start of a seekable file to its end."""
+    file.seek(0, os.SEEK_END)
+    size = int(file.tell())
+    file.seek(0)
+    return size
+
+
+def _seekable(file: Any) -> bool:
+    try:
+        return bool(file.seekable())
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
+def _whole(file: Any) -> Any:
+    """A file usable as a whole body: seekable files and bytes as they are, a stream read into memory."""
+    return file if isinstance(file, (bytes, bytearray, memoryview)) or _seekable(file) else file.read()
+
+
+def _open(file: Any, what: str) -> Tuple[Any, bool]:
+    """(binary file, whether we opened it). Paths are opened here; open files are used as given."""
+    if isinstance(file, (str, os.PathLike)):
+        try:
+            return open(file, "rb"), True
+        except OSError as exc:
+            raise ApiValueError(f"{what}: cannot open {os.fspath(file)!r}: {exc.strerror}") from None
+    if isinstance(file, (bytes, bytearray, memoryview)):
+        return file, False
+    if not hasattr(file, "read"):
+        raise ApiTypeError(f"{what}: expected an open binary file, bytes or a path, got {type(file).__name__}")
+    if getattr(file, "mode", "b") and "b" not in getattr(file, "mode", "b"):
+        raise ApiTypeError(f"{what}: the file must be opened in binary mode ('rb')")
+    return file, False
+
+
+def send(client: ApiClient, req: Request, options: Mapping[str, Any]) -> Any:
+    """Run a multipart operation: one request (``upload="file"``) or Content-Range chunks (``"chunked"``)."""
+    if options.get("async_req"):
+        opts = {k: v for k, v in options.items() if k != "async_req"}
+        from apivideo.api_client import _AsyncResult
+
+        return _AsyncResult(client._pool().submit(send, client, req, opts))
+    file, opened = _open(req.file, f"{req.op.name}() argument 'file'")
+    try:
+        if req.op.upload == "chunked":
+            return _upload_chunks(client, req, file, options)
+        body = MultipartBody.for_file(_whole(file), "file", req.form)
+        if len(body) - len(body.head) - len(body.tail) == 0:
+            raise ApiValueError(f"{req.op.name}() argument 'file': the file is empty")
+        return _post(client, req, body, None, options, req.form)
+    finally:
+        if opened:
+            file.close()
+
+
+def _post(
+    client: ApiClient, req: Request, body: MultipartBody, content_range: Optional[str], options: Mapping[str, Any],
+    form: Mapping[str, Any],
+) -> Any:  # fmt: skip
+    from apivideo.api_client import encode_query
+
+    headers = body.headers()
+    if content_range:
+        headers["Content-Range"] = content_range
+    op = req.op
+    return client.call(
+        op.method, op.route, req.path, encode_query(req.pairs), body, op.response, headers=headers, auth=op.auth,
+        retry_safe=True if op.upload == "chunked" else op.retry_safe, options=options,
+    )  # fmt: skip
+
+
+def _upload_chunks(client: ApiClient, req: Request, file: Any, options: Mapping[str, Any]) -> Any:
+    progress: Progress = options.get("_progress_listener")
+    name = f"{req.op.name}()"
+    if not isinstance(file, (bytes, bytearray, memoryview)) and not _seekable(file):
+        return _upload_stream(client, req, file, options)
+    size = len(file) if isinstance(file, (bytes, bytearray, memoryview)) else _size(file)
+    if size == 0:
+        raise ApiValueError(f"{name} argument 'file': the file is empty; nothing to upload")
+    chunk = client.configuration.chunk_size
+    filename = _filename(file)
+    form = dict(req.form)
+    token_upload = not req.op.auth  # POST /upload: the first answer names the video for the next chunks
+    done = 0
+    result: Any = None
+    for offset in range(0, size, chunk):
+        length = min(chunk, size - offset)
+        body = MultipartBody(file, offset, length, filename, form)
+        content_range = None if size <= chunk else f"bytes {offset}-{offset + length - 1}/{size}"
+        try:
+            result = _post(client, req, body, content_range, options, form)
+        except ApiException as exc:
+            raise _stopped(exc, form.get("videoId") or _path_video_id(req), done, size) from exc
+        done += length
+        if token_upload and "videoId" not in form and getattr(result, "video_id", None):
+            form["videoId"] = result.video_id
+        if progress is not None:
+            progress(done, size)
+    return result
+
+
+def _upload_stream(client: ApiClient, req: Request, file: Any, options: Mapping[str, Any]) -> Any:
+    """A non-seekable stream (a pipe): one chunk in memory at a time, sent as progressive parts."""
+    session = ProgressiveSession(client, req)
+    chunk = client.configuration.chunk_size
+    progress: Progress = options.get("_progress_listener")
+    block = _read_full(file, chunk)
+    if not block:
+        raise ApiValueError(f"{req.op.name}() argument 'file': the stream is empty; nothing to upload")
+    while True:
+        following = _read_full(file, chunk)
+        if following:
+            session.upload_part(block, _progress_listener=progress)
+            block = following
+        else:
+            return session.upload_last_part(block, _progress_listener=progress)
+
+
+def _read_full(file: Any, size: int) -> bytes:
+    parts, left = [], size
+    while left > 0:
+        data = file.read(left)
+        if not data:
+            break
+        parts.append(data)
+        left -= len(data)
+    return b"".join(parts)
+
+
+def _path_video_id(req: Request) -> Optional[str]:
+    segments = req.path.split("/")
+    return segments[2] if len(segments) > 2 and segments[1] == "videos" else None
+
+
+def _stopped(exc: ApiException, video_id: Optional[str], done: int, total: Optional[int]) -> ApiException:
+    if done == 0:
+        return exc
+    of = f" of {total}" if total else ""
+    how = f"; call upload('{video_id}', file, resume=True) to send only what is missing" if video_id else ""
+    return UploadError(
+        f"upload of video {video_id or '(unknown)'} stopped after {done}{of} bytes were acknowledged: {exc}{how}",
+        cause=exc, video_id=video_id, bytes_acknowledged=done,
+    )  # fmt: skip
+
+
+class ProgressiveSession:
+    """Send a video in parts whose total is not known in advance; the last part completes the video.
+
+    ``upload_part(part)`` sends ``Content-Range: part N/*``; ``upload_last_part(part)`` sends ``part N/N`` and
+    returns the finished :class:`Video`. A part is an open binary file, a path, or bytes.
+    """
+
+    def __init__(self, client: ApiClient, req: Request) -> None:
+        self._client = client
+        self._req = req
+        self._form = dict(req.form)
+        self._part = 0
+        self._sent = 0
+        self._closed = False
+
+    @property
+    def video_id(self) -> Optional[str]:
+        return self._form.get("videoId") or _path_video_id(self._req)
+
+    def upload_part(self, part: Any, **options: Any) -> Any:
+        """Send the next part (not the last one). Returns the video as the server sees it so far."""
+        return self._send(part, False, options)
+
+    def upload_last_part(self, part: Any, **options: Any) -> Any:
+        """Send the final part; the server then assembles the video. Returns the :class:`Video`."""
+        return self._send(part, True, options)
+
+    uploadPart = upload_part
+    uploadLastPart = upload_last_part
+
+    def _send(self, part: Any, last: bool, options: Mapping[str, Any]) -> Any:
+        if self._closed:
+            raise ApiValueError("this upload session is finished: its last part was already sent")
+        file, opened = _open(part, "upload part")
+        try:
+            body = MultipartBody.for_file(_whole(file))
+            size = body.length
+            if size == 0:
+                raise ApiValueError(f"part {self._part + 1} is empty")
+            number = self._part + 1
+            content_range = f"part {number}/{number if last else '*'}"
+            try:
+                result = _post(self._client, self._req, body, content_range, options, self._form)
+            except ApiException as exc:
+                raise _stopped(exc, self.video_id, self._sent, None) from exc
+        finally:
+            if opened:
+                file.close()
+        self._part = number
+        self._sent += size
+        if not self._req.op.auth and "videoId" not in self._form and getattr(result, "video_id", None):
+            self._form["videoId"] = result.video_id
+        progress: Progress = options.get("_progress_listener")
+        if progress is not None:
+            progress(self._sent, self._sent if last else None)
+        if last:
+            self._closed = True
+        return result
