@@ -131,6 +131,7 @@ class AuthenticatedApiClient(ApiClient):
     def _exchange(self, path: str, payload: Mapping[str, str], what: str) -> _Token:
         import json
 
+        self._check_transport()  # the key or refresh token is in the body: same rule as an Authorization header
         body = json.dumps(payload).encode()
         try:
             data = self.call(

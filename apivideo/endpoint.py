@@ -40,6 +40,7 @@ class CallOptions(TypedDict, total=False):
     _check_return_type: bool
     _host_index: Optional[int]
     _progress_listener: ProgressListener
+    resume: bool
 
 
 CALL_OPTIONS = frozenset(CallOptions.__annotations__)
@@ -133,7 +134,7 @@ class EndPoint:
         self, op: Op[Any], values: Tuple[Any, ...], options: Mapping[str, Any], session: bool = False
     ) -> Request:
         for key in options:
-            if key not in CALL_OPTIONS:
+            if key not in CALL_OPTIONS or (key == "resume" and op.upload != "chunked"):
                 raise ApiTypeError(f"{op.name}() got an unexpected keyword argument '{key}'")
         checks = self.api_client.configuration.client_side_validation
         segments: dict[str, str] = {}

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import os
 import secrets
-from typing import IO, TYPE_CHECKING, Any, Callable, Iterator, Mapping, Optional, Tuple, Union
+import threading
+from typing import IO, TYPE_CHECKING, Any, Callable, Iterator, List, Mapping, Optional, Tuple, Union
 
 from apivideo.exceptions import ApiException, ApiTypeError, ApiValueError, UploadError
 
@@ -75,15 +76,33 @@ class MultipartBody:
             for start in range(0, len(view), BLOCK):
                 yield bytes(view[start : start + BLOCK])
         else:
-            src.seek(self.offset)
-            left = self.length
-            while left > 0:
-                block = src.read(min(BLOCK, left))
-                if not block:
-                    raise ApiValueError(f"the file ended {left} bytes early: was it truncated during the upload?")
-                left -= len(block)
-                yield block
+            yield from _read_range(src, self.offset, self.length)
         yield self.tail
+
+
+_SEEK_LOCK = threading.Lock()
+
+
+def _read_range(src: Any, offset: int, length: int) -> Iterator[bytes]:
+    """Read ``length`` bytes at ``offset`` in 1 MiB blocks: positional reads when the file has a descriptor (so
+    parallel chunks never move a shared position), otherwise seek and read under a lock."""
+    try:
+        fd = src.fileno() if hasattr(os, "pread") else None
+    except (AttributeError, OSError, ValueError):
+        fd = None
+    position, left = offset, length
+    while left > 0:
+        if fd is not None:
+            block = os.pread(fd, min(BLOCK, left), position)
+        else:
+            with _SEEK_LOCK:
+                src.seek(position)
+                block = src.read(min(BLOCK, left))
+        if not block:
+            raise ApiValueError(f"the file ended {left} bytes early: was it truncated during the upload?")
+        position += len(block)
+        left -= len(block)
+        yield block
 
 
 def _filename(file: Any) -> str:
@@ -141,15 +160,14 @@ def send(client: ApiClient, req: Request, options: Mapping[str, Any]) -> Any:
         body = MultipartBody.for_file(_whole(file), "file", req.form)
         if len(body) - len(body.head) - len(body.tail) == 0:
             raise ApiValueError(f"{req.op.name}() argument 'file': the file is empty")
-        return _post(client, req, body, None, options, req.form)
+        return _post(client, req, body, None, options)
     finally:
         if opened:
             file.close()
 
 
 def _post(
-    client: ApiClient, req: Request, body: MultipartBody, content_range: Optional[str], options: Mapping[str, Any],
-    form: Mapping[str, Any],
+    client: ApiClient, req: Request, body: MultipartBody, content_range: Optional[str], options: Mapping[str, Any]
 ) -> Any:  # fmt: skip
     from apivideo.api_client import encode_query
 
@@ -164,33 +182,109 @@ def _post(
 
 
 def _upload_chunks(client: ApiClient, req: Request, file: Any, options: Mapping[str, Any]) -> Any:
-    progress: Progress = options.get("_progress_listener")
     name = f"{req.op.name}()"
     if not isinstance(file, (bytes, bytearray, memoryview)) and not _seekable(file):
+        if options.get("resume"):
+            raise ApiValueError(f"{name}: resume needs a seekable file or a path, not a stream")
         return _upload_stream(client, req, file, options)
     size = len(file) if isinstance(file, (bytes, bytearray, memoryview)) else _size(file)
     if size == 0:
         raise ApiValueError(f"{name} argument 'file': the file is empty; nothing to upload")
     chunk = client.configuration.chunk_size
-    filename = _filename(file)
-    form = dict(req.form)
-    token_upload = not req.op.auth  # POST /upload: the first answer names the video for the next chunks
-    done = 0
-    result: Any = None
-    for offset in range(0, size, chunk):
-        length = min(chunk, size - offset)
-        body = MultipartBody(file, offset, length, filename, form)
-        content_range = None if size <= chunk else f"bytes {offset}-{offset + length - 1}/{size}"
+    plan = [(offset, min(chunk, size - offset)) for offset in range(0, size, chunk)]
+    job = _ChunkedUpload(client, req, file, size, options)
+    if options.get("resume"):
+        todo = job.missing(plan)
+        if not todo:
+            return job.finished_video()
+    else:
+        todo = plan
+    if len(plan) == 1:
+        return job.send(0, size, with_range=False)
+    workers = min(client.configuration.upload_concurrency, len(todo) - 1)
+    *middle, last = todo
+    if job.token_upload and "videoId" not in job.form and middle:  # the first answer names the video
+        job.send(*middle.pop(0))
+    if workers > 1 and len(middle) > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(workers, thread_name_prefix="apivideo-upload") as pool:
+            for future in [pool.submit(job.send, offset, length) for offset, length in middle]:
+                future.result()
+    else:
+        for offset, length in middle:
+            job.send(offset, length)
+    return job.send(*last)
+
+
+class _ChunkedUpload:
+    """The state of one Content-Range upload: what the server acknowledged, and the video it goes to."""
+
+    def __init__(self, client: ApiClient, req: Request, file: Any, size: int, options: Mapping[str, Any]) -> None:
+        self.client, self.req, self.file, self.size, self.options = client, req, file, size, options
+        self.form = dict(req.form)
+        self.token_upload = not req.op.auth
+        self.filename = _filename(file)
+        self.progress: Progress = options.get("_progress_listener")
+        self.done = 0
+        self.lock = threading.Lock()
+
+    @property
+    def video_id(self) -> Optional[str]:
+        return self.form.get("videoId") or _path_video_id(self.req)
+
+    def send(self, offset: int, length: int, with_range: bool = True) -> Any:
+        body = MultipartBody(self.file, offset, length, self.filename, self.form)
+        content_range = f"bytes {offset}-{offset + length - 1}/{self.size}" if with_range else None
         try:
-            result = _post(client, req, body, content_range, options, form)
+            result = _post(self.client, self.req, body, content_range, self.options)
         except ApiException as exc:
-            raise _stopped(exc, form.get("videoId") or _path_video_id(req), done, size) from exc
-        done += length
-        if token_upload and "videoId" not in form and getattr(result, "video_id", None):
-            form["videoId"] = result.video_id
-        if progress is not None:
-            progress(done, size)
-    return result
+            raise _stopped(exc, self.video_id, self.done, self.size) from exc
+        with self.lock:
+            self.done += length
+            if self.token_upload and "videoId" not in self.form and getattr(result, "video_id", None):
+                self.form["videoId"] = result.video_id
+            if self.progress is not None:
+                self.progress(self.done, self.size)
+        return result
+
+    def _status(self) -> Any:
+        video_id = self.video_id
+        if not video_id:
+            raise ApiValueError(f"{self.req.op.name}(): resume needs the video id (video_id=...)")
+        from apivideo.api.videos_api import VideosApi
+
+        try:
+            return VideosApi(self.client).get_status(video_id)
+        except ApiException as exc:
+            raise ApiValueError(f"cannot resume the upload of {video_id}: its status is unavailable ({exc})") from exc
+
+    def missing(self, plan: List[Tuple[int, int]]) -> List[Tuple[int, int]]:
+        """The chunks of ``plan`` the server does not hold yet, after reading the video's ingest status."""
+        ingest = self._status().ingest
+        received = [(r._from, r.to) for r in (getattr(ingest, "received_bytes", None) or []) if r is not None]
+        totals = {r.total for r in (getattr(ingest, "received_bytes", None) or []) if r is not None and r.total}
+        if totals and totals != {self.size}:
+            raise ApiValueError(
+                f"cannot resume the upload of {self.video_id}: the server expects {totals.pop()} bytes,"
+                f" this file has {self.size}"
+            )
+        if getattr(ingest, "status", None) in ("uploaded", "ingesting", "ingested"):
+            return []
+
+        def held(offset: int, length: int) -> bool:
+            return any(start <= offset and offset + length - 1 <= end for start, end in received if start is not None)
+
+        todo = [(offset, length) for offset, length in plan if not held(offset, length)]
+        self.done = sum(length for offset, length in plan if held(offset, length))
+        return todo
+
+    def finished_video(self) -> Any:
+        from apivideo.api.videos_api import VideosApi
+
+        if self.progress is not None:
+            self.progress(self.size, self.size)
+        return VideosApi(self.client).get(str(self.video_id))
 
 
 def _upload_stream(client: ApiClient, req: Request, file: Any, options: Mapping[str, Any]) -> Any:
@@ -272,14 +366,14 @@ class ProgressiveSession:
             raise ApiValueError("this upload session is finished: its last part was already sent")
         file, opened = _open(part, "upload part")
         try:
-            body = MultipartBody.for_file(_whole(file))
+            body = MultipartBody.for_file(_whole(file), "file", self._form)
             size = body.length
             if size == 0:
                 raise ApiValueError(f"part {self._part + 1} is empty")
             number = self._part + 1
             content_range = f"part {number}/{number if last else '*'}"
             try:
-                result = _post(self._client, self._req, body, content_range, options, self._form)
+                result = _post(self._client, self._req, body, content_range, options)
             except ApiException as exc:
                 raise _stopped(exc, self.video_id, self._sent, None) from exc
         finally:
