@@ -1,0 +1,165 @@
+"""Token exchange, refresh, 401 replay, thread safety and a clean exit, over real HTTP."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+import pytest
+
+import apivideo
+from apivideo.api.videos_api import VideosApi
+from apivideo.configuration import Configuration
+from apivideo.model.video_creation_payload import VideoCreationPayload
+
+
+def _new_client_threads(before):
+    """Threads started since ``before``, leaving out the emulator's own request handlers."""
+    return {t for t in set(threading.enumerate()) - before if "process_request_thread" not in t.name}
+
+
+def _auth_calls(emu, path):
+    return [r for r in emu.requests if r.path == path]
+
+
+def test_with_block_exchanges_the_key_and_sends_bearer(emu, config):
+    with apivideo.AuthenticatedApiClient(emu.api_key, configuration=config) as client:
+        VideosApi(client).list()
+    exchange, listing = emu.requests[0], emu.requests[1]
+    assert (exchange.method, exchange.path) == ("POST", "/auth/api-key")
+    assert listing.headers["Authorization"].startswith("Bearer ")
+    assert listing.headers["AV-Origin-Client"] == f"python:{apivideo.__version__}"
+
+
+def test_bad_key_fails_at_the_with_line_without_leaking_it(emu, config):
+    with pytest.raises(apivideo.ApiAuthException) as info:
+        with apivideo.AuthenticatedApiClient("not-a-real-key-123", configuration=config):
+            pytest.fail("the block must not run")
+    assert info.value.status == 400
+    assert "API key" in str(info.value)
+    assert "not-a-real-key-123" not in str(info.value) + repr(info.value)
+
+
+def test_refresh_happens_before_expiry_on_the_calling_thread(emu, client):
+    emu.token_lifetime = 1
+    client.refresh_token()  # pick up a 1 s token
+    api = VideosApi(client)
+    api.list()
+    time.sleep(1.05)
+    emu.clear_requests()
+    api.list()
+    paths = [r.path for r in emu.requests]
+    assert paths == ["/auth/refresh", "/videos"]
+
+
+def test_a_401_triggers_one_refresh_and_one_replay(emu, client):
+    api = VideosApi(client)
+    api.list()
+    emu.expire_tokens()
+    emu.clear_requests()
+    assert api.list().data == []
+    assert [(r.path, r.status) for r in emu.requests] == [("/videos", 401), ("/auth/refresh", 200), ("/videos", 200)]
+
+
+def test_refused_refresh_falls_back_to_the_api_key(emu, client):
+    client._token.refresh = "revoked"
+    emu.expire_tokens()
+    emu.clear_requests()
+    VideosApi(client).list()
+    assert [r.path for r in emu.requests] == ["/videos", "/auth/refresh", "/auth/api-key", "/videos"]
+
+
+def test_eight_threads_sharing_an_expired_token_refresh_exactly_once(emu, client):
+    api = VideosApi(client)
+    api.list()
+    client._token.renew_at = 0.0  # the cached token is now due for renewal
+    emu.clear_requests()
+    errors = []
+    barrier = threading.Barrier(8)
+
+    def work():
+        try:
+            barrier.wait()
+            for _ in range(5):
+                api.list()
+        except Exception as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert errors == []
+    assert len(_auth_calls(emu, "/auth/refresh")) == 1
+    assert len(_auth_calls(emu, "/videos")) == 40
+
+
+def test_leaving_the_block_is_fast_sends_nothing_and_leaves_no_thread(emu, config):
+    before = set(threading.enumerate())
+    client = apivideo.AuthenticatedApiClient(emu.api_key, configuration=config)
+    with client:
+        VideosApi(client).list()
+        emu.clear_requests()
+        started = time.perf_counter()
+    elapsed = time.perf_counter() - started
+    assert emu.requests == []
+    assert elapsed < 0.05
+    assert _new_client_threads(before) == set()
+
+
+def test_async_req_threads_are_joined_on_exit(emu, config):
+    before = set(threading.enumerate())
+    with apivideo.AuthenticatedApiClient(emu.api_key, configuration=config, pool_threads=2) as client:
+        pending = VideosApi(client).list(async_req=True)
+        assert pending.get(10).data == []
+    assert _new_client_threads(before) == set()
+
+
+def test_connect_and_refresh_token_are_public(emu, config):
+    client = apivideo.AuthenticatedApiClient(emu.api_key, configuration=config)
+    with pytest.raises(apivideo.ApiAuthException):
+        client.refresh_token()  # not connected yet
+    client.connect()
+    client.refresh_token()
+    assert [r.path for r in emu.requests] == ["/auth/api-key", "/auth/refresh"]
+    client.close()
+
+
+def test_production_flag_picks_the_host_unless_configured():
+    assert apivideo.AuthenticatedApiClient("k").configuration.host == "https://ws.api.video"
+    assert apivideo.AuthenticatedApiClient("k", production=False).configuration.host == "https://sandbox.api.video"
+    mine = Configuration(host="http://127.0.0.1:9")
+    assert apivideo.AuthenticatedApiClient("k", production=False, configuration=mine).configuration.host == (
+        "http://127.0.0.1:9"
+    )
+
+
+def test_basic_auth_option_sends_the_key_as_user_name(emu, config):
+    with apivideo.AuthenticatedApiClient(emu.api_key, configuration=config, basic_auth=True) as client:
+        VideosApi(client).list()
+    assert [r.path for r in emu.requests] == ["/videos"]
+    assert emu.requests[0].headers["Authorization"].startswith("Basic ")
+
+
+def test_secrets_never_reach_reprs_or_logs(emu, config, caplog):
+    caplog.set_level(logging.DEBUG)
+    with apivideo.AuthenticatedApiClient(emu.api_key, configuration=config) as client:
+        api = VideosApi(client)
+        video = api.create(VideoCreationPayload(title="secret test"))
+        emu.expire_tokens()
+        api.get(video.video_id)
+        token = client._token
+        secrets = [emu.api_key, token.refresh, token.headers["Authorization"].split()[1]]
+        texts = [repr(client), str(client), repr(client.configuration), repr(token), caplog.text]
+    for secret in secrets:
+        for text in texts:
+            assert secret not in text
+
+
+def test_plain_http_to_a_remote_host_is_refused_before_sending_credentials():
+    config = Configuration(host="http://api.example.invalid")  # never contacted: refused before sending
+    client = apivideo.AuthenticatedApiClient("k", configuration=config)
+    with pytest.raises(apivideo.ApiValueError, match="plain http"):
+        client.connect()
