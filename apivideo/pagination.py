@@ -43,7 +43,8 @@ def iter_pages(fetch: Callable[..., PageT], /, **filters: Any) -> Iterator[PageT
     """Yield each page returned by ``fetch(**filters, current_page=n)``, starting at ``current_page`` (default 1)."""
     if not callable(fetch):
         raise ApiTypeError(f"iter_pages() argument 'fetch': expected a list method, got {type(fetch).__name__}")
-    page_number = filters.pop("current_page", None) or 1
+    page_number = filters.pop("current_page", None)
+    page_number = 1 if page_number is None else page_number
     if not isinstance(page_number, int) or isinstance(page_number, bool) or page_number < 1:
         raise ApiValueError(f"iter_pages() argument 'current_page': expected an int >= 1, got {page_number!r}")
     while True:
