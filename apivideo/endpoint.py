@@ -47,10 +47,24 @@ CALL_OPTIONS = frozenset(CallOptions.__annotations__)
 _WHERE = ("path", "query", "body", "file", "form")
 
 
-class P:
-    """One parameter of an operation: python name, wire name, where it goes, its type and rules."""
+def resolve(ref: Any) -> Any:
+    """A model class given as ``"apivideo.model.video.Video"`` is imported on first use; anything else is returned."""
+    if not isinstance(ref, str):
+        return ref
+    from importlib import import_module
 
-    __slots__ = ("name", "wire", "where", "tp", "required", "enum", "minimum", "maximum", "check")
+    module, _, name = ref.rpartition(".")
+    return getattr(import_module(module), name)
+
+
+class P:
+    """One parameter of an operation: python name, wire name, where it goes, its type and rules.
+
+    A model type may be given by its import path (a string), so that importing an Api module does not import
+    every model it mentions.
+    """
+
+    __slots__ = ("name", "wire", "where", "_tp", "required", "enum", "minimum", "maximum", "_check")
 
     def __init__(
         self,
@@ -65,9 +79,22 @@ class P:
         maximum: Optional[float] = None,
     ) -> None:
         assert where in _WHERE, where
-        self.name, self.wire, self.where, self.tp = name, wire, where, tp
+        self.name, self.wire, self.where, self._tp = name, wire, where, tp
         self.required, self.enum, self.minimum, self.maximum = required, enum, minimum, maximum
-        self.check: Callable[[Any], Optional[str]] = _checker(tp, where)
+        self._check: Optional[Callable[[Any], Optional[str]]] = None
+
+    @property
+    def tp(self) -> Any:
+        """The parameter's python type (a model reference is imported on first access)."""
+        if isinstance(self._tp, str):
+            self._tp = resolve(self._tp)
+        return self._tp
+
+    def check(self, value: Any) -> Optional[str]:
+        """Why ``value`` does not fit this parameter's type, or None."""
+        if self._check is None:
+            self._check = _checker(self.tp, self.where)
+        return self._check(value)
 
 
 def _checker(tp: Any, where: str) -> Callable[[Any], Optional[str]]:
@@ -84,7 +111,7 @@ def _checker(tp: Any, where: str) -> Callable[[Any], Optional[str]]:
 class Op(Generic[T]):
     """One API operation, declared once per generated module."""
 
-    __slots__ = ("method", "route", "name", "params", "response", "auth", "retry_safe", "upload", "_pieces")
+    __slots__ = ("method", "route", "name", "params", "_response", "auth", "retry_safe", "upload", "_pieces")
 
     def __init__(
         self,
@@ -92,18 +119,26 @@ class Op(Generic[T]):
         route: str,
         name: str,
         params: Tuple[P, ...] = (),
-        response: Optional[type[T]] = None,
+        response: Union[type[T], str, None] = None,
         *,
         auth: bool = True,
         retry_safe: Optional[bool] = None,
         upload: Optional[str] = None,
     ) -> None:
         self.method, self.route, self.name, self.params = method, route, name, params
-        self.response = response
+        self._response = response
         self.auth = auth
         self.retry_safe = retry_safe
         self.upload = upload  # None, "file" (one request) or "chunked" (Content-Range chunks)
         self._pieces = re.split(r"\{(\w+)\}", route)  # literal, name, literal, name, ..., literal
+
+    @property
+    def response(self) -> Optional[type[T]]:
+        """The model the answer decodes into (imported on first use), or None for an empty answer."""
+        response = self._response
+        if isinstance(response, str):
+            response = self._response = resolve(response)
+        return response
 
     def __repr__(self) -> str:
         return f"Op({self.method} {self.route} -> {self.name})"

@@ -3,28 +3,67 @@
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, replace
-from typing import Mapping, Optional
+from typing import Any, Mapping, Optional
 
 RETRYABLE_STATUSES = frozenset({502, 503, 504})
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
-@dataclass(frozen=True)
 class RetryPolicy:
     """How hard to try: ``max_retries`` extra attempts (0 disables), exponential backoff with jitter between
     ``backoff`` and ``max_backoff`` seconds, a 429 wait honoured up to ``max_retry_after`` seconds, and no retry
-    that would start after ``max_elapsed`` seconds from the first attempt."""
+    that would start after ``max_elapsed`` seconds from the first attempt. Immutable: ``with_()`` makes a copy.
 
-    max_retries: int = 2
-    backoff: float = 0.5
-    max_backoff: float = 8.0
-    max_retry_after: float = 60.0
-    max_elapsed: float = 120.0
+    (A plain class rather than a dataclass: importing ``dataclasses`` costs more than the rest of this module.)
+    """
 
-    def with_(self, **changes: float) -> RetryPolicy:
+    __slots__ = ("max_retries", "backoff", "max_backoff", "max_retry_after", "max_elapsed")
+    max_retries: int
+    backoff: float
+    max_backoff: float
+    max_retry_after: float
+    max_elapsed: float
+
+    def __init__(
+        self,
+        max_retries: int = 2,
+        backoff: float = 0.5,
+        max_backoff: float = 8.0,
+        max_retry_after: float = 60.0,
+        max_elapsed: float = 120.0,
+    ) -> None:
+        if not isinstance(max_retries, int) or isinstance(max_retries, bool) or max_retries < 0:
+            raise ValueError(f"max_retries must be an int >= 0, got {max_retries!r}")
+        values = {"backoff": backoff, "max_backoff": max_backoff, "max_retry_after": max_retry_after,
+                  "max_elapsed": max_elapsed}  # fmt: skip
+        for name, value in values.items():
+            if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
+                raise ValueError(f"{name} must be a number >= 0, got {value!r}")
+        object.__setattr__(self, "max_retries", max_retries)
+        for name, value in values.items():
+            object.__setattr__(self, name, float(value))
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"RetryPolicy is immutable; use with_({name}=...) for a changed copy")
+
+    def _asdict(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.__slots__}
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, RetryPolicy) and self._asdict() == other._asdict()
+
+    def __hash__(self) -> int:
+        return hash(tuple(self._asdict().values()))
+
+    def __repr__(self) -> str:
+        return "RetryPolicy(" + ", ".join(f"{k}={v!r}" for k, v in self._asdict().items()) + ")"
+
+    def with_(self, **changes: Any) -> RetryPolicy:
         """A copy with some settings changed."""
-        return replace(self, **changes)  # type: ignore[arg-type]
+        unknown = set(changes) - set(self.__slots__)
+        if unknown:
+            raise TypeError(f"RetryPolicy has no setting {sorted(unknown)[0]!r}")
+        return RetryPolicy(**{**self._asdict(), **changes})
 
     def backoff_delay(self, retry_number: int, rand: float) -> float:
         """Delay before retry number ``retry_number`` (0-based); ``rand`` in [0, 1) scales it into [0.5, 1]."""

@@ -589,8 +589,14 @@ def render_model(rec: ModelRec) -> str:
 # --------------------------------------------------------------------------- rendering: api classes
 
 
+def _model_ref(cls: str) -> str:
+    """A model named by its import path: the core imports it on first use, keeping module import cheap."""
+    return json.dumps(f"apivideo.model.{module_name(cls)}.{cls}")
+
+
 def _p_decl(p: ParamRec) -> str:
-    args = [json.dumps(p.name), json.dumps(p.wire), json.dumps(p.where), p.tp]
+    tp = _model_ref(p.model) if p.model and p.tp == p.model else p.tp
+    args = [json.dumps(p.name), json.dumps(p.wire), json.dumps(p.where), tp]
     if p.required:
         args.append("required=True")
     if p.enum:
@@ -630,7 +636,7 @@ def render_api(tag: str, ops: List[OpRec]) -> str:
         ret = op.response or "None"
         params = ",\n        ".join(_p_decl(p) for p in op.params)
         params = f"(\n        {params},\n    )" if op.params else "()"
-        extra = [f"response={op.response}"] if op.response else []
+        extra = [f"response={_model_ref(op.response)}"] if op.response else []
         if not op.auth:
             extra.append("auth=False")
         if op.retry_safe:
@@ -674,10 +680,10 @@ def render_api(tag: str, ops: List[OpRec]) -> str:
     out.append(f"from typing import {_imports(typing_names)}")
     out.append("")
     out.append(f"from apivideo.endpoint import {', '.join(sorted(endpoint_names))}")
-    for m in sorted(models):
-        out.append(f"from apivideo.model.{module_name(m)} import {m}")
     out += ["", "if TYPE_CHECKING:", "    from typing_extensions import Unpack", "",
             "    from apivideo.endpoint import CallOptions"]  # fmt: skip
+    for m in sorted(models):
+        out.append(f"    from apivideo.model.{module_name(m)} import {m}")
     if sessions:
         out.append("    from apivideo.upload import ProgressiveSession")
     out += ["", ""]

@@ -7,15 +7,15 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Optional
 
 from apivideo.endpoint import EndPoint, Op, P
-from apivideo.model.analytics_aggregated_metrics_response import AnalyticsAggregatedMetricsResponse
-from apivideo.model.analytics_metrics_breakdown_response import AnalyticsMetricsBreakdownResponse
-from apivideo.model.analytics_metrics_over_time_response import AnalyticsMetricsOverTimeResponse
-from apivideo.model.filter_by2 import FilterBy2
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
     from apivideo.endpoint import CallOptions
+    from apivideo.model.analytics_aggregated_metrics_response import AnalyticsAggregatedMetricsResponse
+    from apivideo.model.analytics_metrics_breakdown_response import AnalyticsMetricsBreakdownResponse
+    from apivideo.model.analytics_metrics_over_time_response import AnalyticsMetricsOverTimeResponse
+    from apivideo.model.filter_by2 import FilterBy2
 
 
 _GET_AGGREGATED_METRICS: Op[AnalyticsAggregatedMetricsResponse] = Op(
@@ -43,9 +43,9 @@ _GET_AGGREGATED_METRICS: Op[AnalyticsAggregatedMetricsResponse] = Op(
         P("to", "to", "query", datetime),
         P("unique", "unique", "query", bool),
         P("view_duration", "viewDuration", "query", str, enum=("3s", "5s", "10s", "30s")),
-        P("filter_by", "filterBy", "query", FilterBy2),
+        P("filter_by", "filterBy", "query", "apivideo.model.filter_by2.FilterBy2"),
     ),
-    response=AnalyticsAggregatedMetricsResponse,
+    response="apivideo.model.analytics_aggregated_metrics_response.AnalyticsAggregatedMetricsResponse",
 )
 
 _GET_METRICS_BREAKDOWN: Op[AnalyticsMetricsBreakdownResponse] = Op(
@@ -84,11 +84,11 @@ _GET_METRICS_BREAKDOWN: Op[AnalyticsMetricsBreakdownResponse] = Op(
         P("sort_order", "sortOrder", "query", str, enum=("asc", "desc")),
         P("unique", "unique", "query", bool),
         P("view_duration", "viewDuration", "query", str, enum=("3s", "5s", "10s", "30s")),
-        P("filter_by", "filterBy", "query", FilterBy2),
+        P("filter_by", "filterBy", "query", "apivideo.model.filter_by2.FilterBy2"),
         P("current_page", "currentPage", "query", int, minimum=1),
         P("page_size", "pageSize", "query", int, minimum=1, maximum=100),
     ),
-    response=AnalyticsMetricsBreakdownResponse,
+    response="apivideo.model.analytics_metrics_breakdown_response.AnalyticsMetricsBreakdownResponse",
 )
 
 _GET_METRICS_OVER_TIME: Op[AnalyticsMetricsOverTimeResponse] = Op(
@@ -111,11 +111,11 @@ _GET_METRICS_OVER_TIME: Op[AnalyticsMetricsOverTimeResponse] = Op(
         P("sort_order", "sortOrder", "query", str, enum=("asc", "desc")),
         P("unique", "unique", "query", bool),
         P("view_duration", "viewDuration", "query", str, enum=("3s", "5s", "10s", "30s")),
-        P("filter_by", "filterBy", "query", FilterBy2),
+        P("filter_by", "filterBy", "query", "apivideo.model.filter_by2.FilterBy2"),
         P("current_page", "currentPage", "query", int, minimum=1),
         P("page_size", "pageSize", "query", int, minimum=1, maximum=100),
     ),
-    response=AnalyticsMetricsOverTimeResponse,
+    response="apivideo.model.analytics_metrics_over_time_response.AnalyticsMetricsOverTimeResponse",
 )
 
 

@@ -6,14 +6,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Optional
 
 from apivideo.endpoint import EndPoint, FileArg, Op, P
-from apivideo.model.caption import Caption
-from apivideo.model.captions_list_response import CaptionsListResponse
-from apivideo.model.captions_update_payload import CaptionsUpdatePayload
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
     from apivideo.endpoint import CallOptions
+    from apivideo.model.caption import Caption
+    from apivideo.model.captions_list_response import CaptionsListResponse
+    from apivideo.model.captions_update_payload import CaptionsUpdatePayload
 
 
 _GET: Op[Caption] = Op(
@@ -24,7 +24,7 @@ _GET: Op[Caption] = Op(
         P("video_id", "videoId", "path", str, required=True),
         P("language", "language", "path", str, required=True),
     ),
-    response=Caption,
+    response="apivideo.model.caption.Caption",
 )
 
 _UPLOAD: Op[Caption] = Op(
@@ -36,7 +36,7 @@ _UPLOAD: Op[Caption] = Op(
         P("language", "language", "path", str, required=True),
         P("file", "file", "file", FileArg, required=True),
     ),
-    response=Caption,
+    response="apivideo.model.caption.Caption",
     retry_safe=True,
     upload="file",
 )
@@ -58,9 +58,15 @@ _UPDATE: Op[Caption] = Op(
     (
         P("video_id", "videoId", "path", str, required=True),
         P("language", "language", "path", str, required=True),
-        P("captions_update_payload", "captions_update_payload", "body", CaptionsUpdatePayload, required=True),
+        P(
+            "captions_update_payload",
+            "captions_update_payload",
+            "body",
+            "apivideo.model.captions_update_payload.CaptionsUpdatePayload",
+            required=True,
+        ),
     ),
-    response=Caption,
+    response="apivideo.model.caption.Caption",
 )
 
 _LIST: Op[CaptionsListResponse] = Op(
@@ -72,7 +78,7 @@ _LIST: Op[CaptionsListResponse] = Op(
         P("current_page", "currentPage", "query", int, minimum=1),
         P("page_size", "pageSize", "query", int, minimum=1, maximum=100),
     ),
-    response=CaptionsListResponse,
+    response="apivideo.model.captions_list_response.CaptionsListResponse",
 )
 
 

@@ -6,13 +6,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Optional
 
 from apivideo.endpoint import EndPoint, FileArg, Op, P
-from apivideo.model.chapter import Chapter
-from apivideo.model.chapters_list_response import ChaptersListResponse
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
     from apivideo.endpoint import CallOptions
+    from apivideo.model.chapter import Chapter
+    from apivideo.model.chapters_list_response import ChaptersListResponse
 
 
 _GET: Op[Chapter] = Op(
@@ -23,7 +23,7 @@ _GET: Op[Chapter] = Op(
         P("video_id", "videoId", "path", str, required=True),
         P("language", "language", "path", str, required=True),
     ),
-    response=Chapter,
+    response="apivideo.model.chapter.Chapter",
 )
 
 _UPLOAD: Op[Chapter] = Op(
@@ -35,7 +35,7 @@ _UPLOAD: Op[Chapter] = Op(
         P("language", "language", "path", str, required=True),
         P("file", "file", "file", FileArg, required=True),
     ),
-    response=Chapter,
+    response="apivideo.model.chapter.Chapter",
     retry_safe=True,
     upload="file",
 )
@@ -59,7 +59,7 @@ _LIST: Op[ChaptersListResponse] = Op(
         P("current_page", "currentPage", "query", int, minimum=1),
         P("page_size", "pageSize", "query", int, minimum=1, maximum=100),
     ),
-    response=ChaptersListResponse,
+    response="apivideo.model.chapters_list_response.ChaptersListResponse",
 )
 
 

@@ -6,15 +6,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Optional
 
 from apivideo.endpoint import EndPoint, FileArg, Op, P
-from apivideo.model.live_stream import LiveStream
-from apivideo.model.live_stream_creation_payload import LiveStreamCreationPayload
-from apivideo.model.live_stream_list_response import LiveStreamListResponse
-from apivideo.model.live_stream_update_payload import LiveStreamUpdatePayload
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
     from apivideo.endpoint import CallOptions
+    from apivideo.model.live_stream import LiveStream
+    from apivideo.model.live_stream_creation_payload import LiveStreamCreationPayload
+    from apivideo.model.live_stream_list_response import LiveStreamListResponse
+    from apivideo.model.live_stream_update_payload import LiveStreamUpdatePayload
 
 
 _LIST: Op[LiveStreamListResponse] = Op(
@@ -29,7 +29,7 @@ _LIST: Op[LiveStreamListResponse] = Op(
         P("current_page", "currentPage", "query", int, minimum=1),
         P("page_size", "pageSize", "query", int, minimum=1, maximum=100),
     ),
-    response=LiveStreamListResponse,
+    response="apivideo.model.live_stream_list_response.LiveStreamListResponse",
 )
 
 _CREATE: Op[LiveStream] = Op(
@@ -41,11 +41,11 @@ _CREATE: Op[LiveStream] = Op(
             "live_stream_creation_payload",
             "live_stream_creation_payload",
             "body",
-            LiveStreamCreationPayload,
+            "apivideo.model.live_stream_creation_payload.LiveStreamCreationPayload",
             required=True,
         ),
     ),
-    response=LiveStream,
+    response="apivideo.model.live_stream.LiveStream",
 )
 
 _GET: Op[LiveStream] = Op(
@@ -53,7 +53,7 @@ _GET: Op[LiveStream] = Op(
     "/live-streams/{liveStreamId}",
     "LiveStreamsApi.get",
     (P("live_stream_id", "liveStreamId", "path", str, required=True),),
-    response=LiveStream,
+    response="apivideo.model.live_stream.LiveStream",
 )
 
 _DELETE: Op[None] = Op(
@@ -69,9 +69,15 @@ _UPDATE: Op[LiveStream] = Op(
     "LiveStreamsApi.update",
     (
         P("live_stream_id", "liveStreamId", "path", str, required=True),
-        P("live_stream_update_payload", "live_stream_update_payload", "body", LiveStreamUpdatePayload, required=True),
+        P(
+            "live_stream_update_payload",
+            "live_stream_update_payload",
+            "body",
+            "apivideo.model.live_stream_update_payload.LiveStreamUpdatePayload",
+            required=True,
+        ),
     ),
-    response=LiveStream,
+    response="apivideo.model.live_stream.LiveStream",
 )
 
 _UPLOAD_THUMBNAIL: Op[LiveStream] = Op(
@@ -82,7 +88,7 @@ _UPLOAD_THUMBNAIL: Op[LiveStream] = Op(
         P("live_stream_id", "liveStreamId", "path", str, required=True),
         P("file", "file", "file", FileArg, required=True),
     ),
-    response=LiveStream,
+    response="apivideo.model.live_stream.LiveStream",
     retry_safe=True,
     upload="file",
 )
@@ -92,7 +98,7 @@ _DELETE_THUMBNAIL: Op[LiveStream] = Op(
     "/live-streams/{liveStreamId}/thumbnail",
     "LiveStreamsApi.delete_thumbnail",
     (P("live_stream_id", "liveStreamId", "path", str, required=True),),
-    response=LiveStream,
+    response="apivideo.model.live_stream.LiveStream",
 )
 
 _COMPLETE: Op[None] = Op(

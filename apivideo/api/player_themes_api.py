@@ -6,15 +6,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Optional
 
 from apivideo.endpoint import EndPoint, FileArg, Op, P
-from apivideo.model.player_theme import PlayerTheme
-from apivideo.model.player_theme_creation_payload import PlayerThemeCreationPayload
-from apivideo.model.player_theme_update_payload import PlayerThemeUpdatePayload
-from apivideo.model.player_themes_list_response import PlayerThemesListResponse
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
     from apivideo.endpoint import CallOptions
+    from apivideo.model.player_theme import PlayerTheme
+    from apivideo.model.player_theme_creation_payload import PlayerThemeCreationPayload
+    from apivideo.model.player_theme_update_payload import PlayerThemeUpdatePayload
+    from apivideo.model.player_themes_list_response import PlayerThemesListResponse
 
 
 _LIST: Op[PlayerThemesListResponse] = Op(
@@ -27,7 +27,7 @@ _LIST: Op[PlayerThemesListResponse] = Op(
         P("current_page", "currentPage", "query", int, minimum=1),
         P("page_size", "pageSize", "query", int, minimum=1, maximum=100),
     ),
-    response=PlayerThemesListResponse,
+    response="apivideo.model.player_themes_list_response.PlayerThemesListResponse",
 )
 
 _CREATE: Op[PlayerTheme] = Op(
@@ -39,11 +39,11 @@ _CREATE: Op[PlayerTheme] = Op(
             "player_theme_creation_payload",
             "player_theme_creation_payload",
             "body",
-            PlayerThemeCreationPayload,
+            "apivideo.model.player_theme_creation_payload.PlayerThemeCreationPayload",
             required=True,
         ),
     ),
-    response=PlayerTheme,
+    response="apivideo.model.player_theme.PlayerTheme",
 )
 
 _GET: Op[PlayerTheme] = Op(
@@ -51,7 +51,7 @@ _GET: Op[PlayerTheme] = Op(
     "/players/{playerId}",
     "PlayerThemesApi.get",
     (P("player_id", "playerId", "path", str, required=True),),
-    response=PlayerTheme,
+    response="apivideo.model.player_theme.PlayerTheme",
 )
 
 _DELETE: Op[None] = Op(
@@ -71,11 +71,11 @@ _UPDATE: Op[PlayerTheme] = Op(
             "player_theme_update_payload",
             "player_theme_update_payload",
             "body",
-            PlayerThemeUpdatePayload,
+            "apivideo.model.player_theme_update_payload.PlayerThemeUpdatePayload",
             required=True,
         ),
     ),
-    response=PlayerTheme,
+    response="apivideo.model.player_theme.PlayerTheme",
 )
 
 _UPLOAD_LOGO: Op[PlayerTheme] = Op(
@@ -87,7 +87,7 @@ _UPLOAD_LOGO: Op[PlayerTheme] = Op(
         P("file", "file", "file", FileArg, required=True),
         P("link", "link", "form", str),
     ),
-    response=PlayerTheme,
+    response="apivideo.model.player_theme.PlayerTheme",
     retry_safe=True,
     upload="file",
 )

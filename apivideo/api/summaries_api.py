@@ -6,24 +6,32 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Optional
 
 from apivideo.endpoint import EndPoint, Op, P
-from apivideo.model.summaries_list_response import SummariesListResponse
-from apivideo.model.summary import Summary
-from apivideo.model.summary_creation_payload import SummaryCreationPayload
-from apivideo.model.summary_source import SummarySource
-from apivideo.model.summary_update_payload import SummaryUpdatePayload
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
     from apivideo.endpoint import CallOptions
+    from apivideo.model.summaries_list_response import SummariesListResponse
+    from apivideo.model.summary import Summary
+    from apivideo.model.summary_creation_payload import SummaryCreationPayload
+    from apivideo.model.summary_source import SummarySource
+    from apivideo.model.summary_update_payload import SummaryUpdatePayload
 
 
 _CREATE: Op[Summary] = Op(
     "POST",
     "/summaries",
     "SummariesApi.create",
-    (P("summary_creation_payload", "summary_creation_payload", "body", SummaryCreationPayload, required=True),),
-    response=Summary,
+    (
+        P(
+            "summary_creation_payload",
+            "summary_creation_payload",
+            "body",
+            "apivideo.model.summary_creation_payload.SummaryCreationPayload",
+            required=True,
+        ),
+    ),
+    response="apivideo.model.summary.Summary",
 )
 
 _LIST: Op[SummariesListResponse] = Op(
@@ -45,7 +53,7 @@ _LIST: Op[SummariesListResponse] = Op(
         P("current_page", "currentPage", "query", int, minimum=1),
         P("page_size", "pageSize", "query", int, minimum=1, maximum=100),
     ),
-    response=SummariesListResponse,
+    response="apivideo.model.summaries_list_response.SummariesListResponse",
 )
 
 _DELETE: Op[None] = Op(
@@ -60,7 +68,7 @@ _GET_SUMMARY_SOURCE: Op[SummarySource] = Op(
     "/summaries/{summaryId}/source",
     "SummariesApi.get_summary_source",
     (P("summary_id", "summaryId", "path", str, required=True),),
-    response=SummarySource,
+    response="apivideo.model.summary_source.SummarySource",
 )
 
 _UPDATE: Op[SummarySource] = Op(
@@ -69,9 +77,15 @@ _UPDATE: Op[SummarySource] = Op(
     "SummariesApi.update",
     (
         P("summary_id", "summaryId", "path", str, required=True),
-        P("summary_update_payload", "summary_update_payload", "body", SummaryUpdatePayload, required=True),
+        P(
+            "summary_update_payload",
+            "summary_update_payload",
+            "body",
+            "apivideo.model.summary_update_payload.SummaryUpdatePayload",
+            required=True,
+        ),
     ),
-    response=SummarySource,
+    response="apivideo.model.summary_source.SummarySource",
 )
 
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Optional
 
 from apivideo.endpoint import EndPoint, Op, P
-from apivideo.model.list_tags_response import ListTagsResponse
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
     from apivideo.endpoint import CallOptions
+    from apivideo.model.list_tags_response import ListTagsResponse
 
 
 _LIST: Op[ListTagsResponse] = Op(
@@ -25,7 +25,7 @@ _LIST: Op[ListTagsResponse] = Op(
         P("current_page", "currentPage", "query", int, minimum=1),
         P("page_size", "pageSize", "query", int, minimum=1, maximum=100),
     ),
-    response=ListTagsResponse,
+    response="apivideo.model.list_tags_response.ListTagsResponse",
 )
 
 

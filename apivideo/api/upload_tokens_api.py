@@ -6,14 +6,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Optional
 
 from apivideo.endpoint import EndPoint, Op, P
-from apivideo.model.token_creation_payload import TokenCreationPayload
-from apivideo.model.token_list_response import TokenListResponse
-from apivideo.model.upload_token import UploadToken
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
     from apivideo.endpoint import CallOptions
+    from apivideo.model.token_creation_payload import TokenCreationPayload
+    from apivideo.model.token_list_response import TokenListResponse
+    from apivideo.model.upload_token import UploadToken
 
 
 _LIST: Op[TokenListResponse] = Op(
@@ -26,15 +26,23 @@ _LIST: Op[TokenListResponse] = Op(
         P("current_page", "currentPage", "query", int, minimum=1),
         P("page_size", "pageSize", "query", int, minimum=1, maximum=100),
     ),
-    response=TokenListResponse,
+    response="apivideo.model.token_list_response.TokenListResponse",
 )
 
 _CREATE_TOKEN: Op[UploadToken] = Op(
     "POST",
     "/upload-tokens",
     "UploadTokensApi.create_token",
-    (P("token_creation_payload", "token_creation_payload", "body", TokenCreationPayload, required=True),),
-    response=UploadToken,
+    (
+        P(
+            "token_creation_payload",
+            "token_creation_payload",
+            "body",
+            "apivideo.model.token_creation_payload.TokenCreationPayload",
+            required=True,
+        ),
+    ),
+    response="apivideo.model.upload_token.UploadToken",
 )
 
 _GET_TOKEN: Op[UploadToken] = Op(
@@ -42,7 +50,7 @@ _GET_TOKEN: Op[UploadToken] = Op(
     "/upload-tokens/{uploadToken}",
     "UploadTokensApi.get_token",
     (P("upload_token", "uploadToken", "path", str, required=True),),
-    response=UploadToken,
+    response="apivideo.model.upload_token.UploadToken",
 )
 
 _DELETE_TOKEN: Op[None] = Op(

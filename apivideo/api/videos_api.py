@@ -6,18 +6,18 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Dict, List, Optional
 
 from apivideo.endpoint import EndPoint, FileArg, Op, P
-from apivideo.model.discarded_video_update_payload import DiscardedVideoUpdatePayload
-from apivideo.model.video import Video
-from apivideo.model.video_creation_payload import VideoCreationPayload
-from apivideo.model.video_status import VideoStatus
-from apivideo.model.video_thumbnail_pick_payload import VideoThumbnailPickPayload
-from apivideo.model.video_update_payload import VideoUpdatePayload
-from apivideo.model.videos_list_response import VideosListResponse
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
     from apivideo.endpoint import CallOptions
+    from apivideo.model.discarded_video_update_payload import DiscardedVideoUpdatePayload
+    from apivideo.model.video import Video
+    from apivideo.model.video_creation_payload import VideoCreationPayload
+    from apivideo.model.video_status import VideoStatus
+    from apivideo.model.video_thumbnail_pick_payload import VideoThumbnailPickPayload
+    from apivideo.model.video_update_payload import VideoUpdatePayload
+    from apivideo.model.videos_list_response import VideosListResponse
     from apivideo.upload import ProgressiveSession
 
 
@@ -36,15 +36,23 @@ _LIST: Op[VideosListResponse] = Op(
         P("current_page", "currentPage", "query", int, minimum=1),
         P("page_size", "pageSize", "query", int, minimum=1, maximum=100),
     ),
-    response=VideosListResponse,
+    response="apivideo.model.videos_list_response.VideosListResponse",
 )
 
 _CREATE: Op[Video] = Op(
     "POST",
     "/videos",
     "VideosApi.create",
-    (P("video_creation_payload", "video_creation_payload", "body", VideoCreationPayload, required=True),),
-    response=Video,
+    (
+        P(
+            "video_creation_payload",
+            "video_creation_payload",
+            "body",
+            "apivideo.model.video_creation_payload.VideoCreationPayload",
+            required=True,
+        ),
+    ),
+    response="apivideo.model.video.Video",
 )
 
 _UPLOAD: Op[Video] = Op(
@@ -55,7 +63,7 @@ _UPLOAD: Op[Video] = Op(
         P("video_id", "videoId", "path", str, required=True),
         P("file", "file", "file", FileArg, required=True),
     ),
-    response=Video,
+    response="apivideo.model.video.Video",
     retry_safe=True,
     upload="chunked",
 )
@@ -68,7 +76,7 @@ _UPLOAD_THUMBNAIL: Op[Video] = Op(
         P("video_id", "videoId", "path", str, required=True),
         P("file", "file", "file", FileArg, required=True),
     ),
-    response=Video,
+    response="apivideo.model.video.Video",
     retry_safe=True,
     upload="file",
 )
@@ -83,11 +91,11 @@ _PICK_THUMBNAIL: Op[Video] = Op(
             "video_thumbnail_pick_payload",
             "video_thumbnail_pick_payload",
             "body",
-            VideoThumbnailPickPayload,
+            "apivideo.model.video_thumbnail_pick_payload.VideoThumbnailPickPayload",
             required=True,
         ),
     ),
-    response=Video,
+    response="apivideo.model.video.Video",
 )
 
 _GET: Op[Video] = Op(
@@ -95,7 +103,7 @@ _GET: Op[Video] = Op(
     "/videos/{videoId}",
     "VideosApi.get",
     (P("video_id", "videoId", "path", str, required=True),),
-    response=Video,
+    response="apivideo.model.video.Video",
 )
 
 _DELETE: Op[None] = Op(
@@ -111,9 +119,15 @@ _UPDATE: Op[Video] = Op(
     "VideosApi.update",
     (
         P("video_id", "videoId", "path", str, required=True),
-        P("video_update_payload", "video_update_payload", "body", VideoUpdatePayload, required=True),
+        P(
+            "video_update_payload",
+            "video_update_payload",
+            "body",
+            "apivideo.model.video_update_payload.VideoUpdatePayload",
+            required=True,
+        ),
     ),
-    response=Video,
+    response="apivideo.model.video.Video",
 )
 
 _LIST_DISCARDED: Op[VideosListResponse] = Op(
@@ -131,7 +145,7 @@ _LIST_DISCARDED: Op[VideosListResponse] = Op(
         P("current_page", "currentPage", "query", int, minimum=1),
         P("page_size", "pageSize", "query", int, minimum=1, maximum=100),
     ),
-    response=VideosListResponse,
+    response="apivideo.model.videos_list_response.VideosListResponse",
 )
 
 _GET_DISCARDED: Op[Video] = Op(
@@ -139,7 +153,7 @@ _GET_DISCARDED: Op[Video] = Op(
     "/discarded/videos/{videoId}",
     "VideosApi.get_discarded",
     (P("video_id", "videoId", "path", str, required=True),),
-    response=Video,
+    response="apivideo.model.video.Video",
 )
 
 _UPDATE_DISCARDED: Op[Video] = Op(
@@ -152,11 +166,11 @@ _UPDATE_DISCARDED: Op[Video] = Op(
             "discarded_video_update_payload",
             "discarded_video_update_payload",
             "body",
-            DiscardedVideoUpdatePayload,
+            "apivideo.model.discarded_video_update_payload.DiscardedVideoUpdatePayload",
             required=True,
         ),
     ),
-    response=Video,
+    response="apivideo.model.video.Video",
 )
 
 _GET_STATUS: Op[VideoStatus] = Op(
@@ -164,7 +178,7 @@ _GET_STATUS: Op[VideoStatus] = Op(
     "/videos/{videoId}/status",
     "VideosApi.get_status",
     (P("video_id", "videoId", "path", str, required=True),),
-    response=VideoStatus,
+    response="apivideo.model.video_status.VideoStatus",
 )
 
 _UPLOAD_WITH_UPLOAD_TOKEN: Op[Video] = Op(
@@ -176,7 +190,7 @@ _UPLOAD_WITH_UPLOAD_TOKEN: Op[Video] = Op(
         P("file", "file", "file", FileArg, required=True),
         P("video_id", "videoId", "form", str),
     ),
-    response=Video,
+    response="apivideo.model.video.Video",
     auth=False,
     retry_safe=True,
     upload="chunked",

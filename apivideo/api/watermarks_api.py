@@ -6,13 +6,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Optional
 
 from apivideo.endpoint import EndPoint, FileArg, Op, P
-from apivideo.model.watermark import Watermark
-from apivideo.model.watermarks_list_response import WatermarksListResponse
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
     from apivideo.endpoint import CallOptions
+    from apivideo.model.watermark import Watermark
+    from apivideo.model.watermarks_list_response import WatermarksListResponse
 
 
 _UPLOAD: Op[Watermark] = Op(
@@ -20,7 +20,7 @@ _UPLOAD: Op[Watermark] = Op(
     "/watermarks",
     "WatermarksApi.upload",
     (P("file", "file", "file", FileArg, required=True),),
-    response=Watermark,
+    response="apivideo.model.watermark.Watermark",
     upload="file",
 )
 
@@ -34,7 +34,7 @@ _LIST: Op[WatermarksListResponse] = Op(
         P("current_page", "currentPage", "query", int, minimum=1),
         P("page_size", "pageSize", "query", int, minimum=1, maximum=100),
     ),
-    response=WatermarksListResponse,
+    response="apivideo.model.watermarks_list_response.WatermarksListResponse",
 )
 
 _DELETE: Op[None] = Op(

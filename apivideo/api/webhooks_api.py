@@ -6,14 +6,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Optional
 
 from apivideo.endpoint import EndPoint, Op, P
-from apivideo.model.webhook import Webhook
-from apivideo.model.webhooks_creation_payload import WebhooksCreationPayload
-from apivideo.model.webhooks_list_response import WebhooksListResponse
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
     from apivideo.endpoint import CallOptions
+    from apivideo.model.webhook import Webhook
+    from apivideo.model.webhooks_creation_payload import WebhooksCreationPayload
+    from apivideo.model.webhooks_list_response import WebhooksListResponse
 
 
 _LIST: Op[WebhooksListResponse] = Op(
@@ -25,15 +25,23 @@ _LIST: Op[WebhooksListResponse] = Op(
         P("current_page", "currentPage", "query", int, minimum=1),
         P("page_size", "pageSize", "query", int, minimum=1, maximum=100),
     ),
-    response=WebhooksListResponse,
+    response="apivideo.model.webhooks_list_response.WebhooksListResponse",
 )
 
 _CREATE: Op[Webhook] = Op(
     "POST",
     "/webhooks",
     "WebhooksApi.create",
-    (P("webhooks_creation_payload", "webhooks_creation_payload", "body", WebhooksCreationPayload, required=True),),
-    response=Webhook,
+    (
+        P(
+            "webhooks_creation_payload",
+            "webhooks_creation_payload",
+            "body",
+            "apivideo.model.webhooks_creation_payload.WebhooksCreationPayload",
+            required=True,
+        ),
+    ),
+    response="apivideo.model.webhook.Webhook",
 )
 
 _GET: Op[Webhook] = Op(
@@ -41,7 +49,7 @@ _GET: Op[Webhook] = Op(
     "/webhooks/{webhookId}",
     "WebhooksApi.get",
     (P("webhook_id", "webhookId", "path", str, required=True),),
-    response=Webhook,
+    response="apivideo.model.webhook.Webhook",
 )
 
 _DELETE: Op[None] = Op(
