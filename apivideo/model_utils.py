@@ -36,6 +36,7 @@ date = _dt.date
 file_type = Any  # kept for code written against the official client
 none_type = type(None)
 _MISSING: Any = object()
+_new = object.__new__
 _UTC = _dt.timezone.utc
 Decoder = Callable[[Any], Any]
 M = TypeVar("M", bound="Model")
@@ -113,22 +114,32 @@ def _as_decoder(decode: Any) -> Decoder:
 # --------------------------------------------------------------------------- decoders
 
 
+_fromisoformat = _dt.datetime.fromisoformat
+
+
 def parse_datetime(value: Any) -> _dt.datetime:
     """Parse an ISO 8601 timestamp into a timezone-aware datetime (UTC when no offset is given)."""
+    try:
+        parsed = _fromisoformat(value)  # the common case, in C
+    except (TypeError, ValueError):
+        parsed = _parse_datetime_slow(value)
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=_UTC)
+
+
+def _parse_datetime_slow(value: Any) -> _dt.datetime:
     if isinstance(value, _dt.datetime):
         return value
     if not isinstance(value, str):
         raise ApiValueError(f"expected an ISO 8601 date-time string, got {type(value).__name__}")
     try:
-        parsed = _dt.datetime.fromisoformat(value[:-1] + "+00:00" if value.endswith("Z") else value)
+        return _fromisoformat(value[:-1] + "+00:00" if value.endswith("Z") else value)
     except ValueError:
         from dateutil.parser import isoparse  # rare formats only: keep dateutil off the import path
 
         try:
-            parsed = isoparse(value)
+            return isoparse(value)
         except (ValueError, OverflowError) as exc:
             raise ApiValueError(f"invalid date-time {value!r}") from exc
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=_UTC)
 
 
 def parse_date(value: Any) -> _dt.date:
@@ -190,7 +201,10 @@ class ModelMeta(type):
             f.slot = getattr(cls, f.name, None) if f.name in ns["__slots__"] else f.slot
         cls._fields = tuple(fields)  # type: ignore[attr-defined]
         cls._by_name = {f.name: f for f in fields}  # type: ignore[attr-defined]
-        cls._wire_map = {f.wire: (f.slot.__set__, f.decode) for f in fields}  # type: ignore[attr-defined]
+        cls._plain_setters = {f.wire: f.slot.__set__ for f in fields if f.decode is None}  # type: ignore[attr-defined]
+        cls._decoded_setters = {  # type: ignore[attr-defined]
+            f.wire: (f.slot.__set__, f.decode) for f in fields if f.decode is not None
+        }
         cls._positional = tuple(f for f in fields if not f.kw_only)  # type: ignore[attr-defined]
         return cls
 
@@ -201,7 +215,8 @@ class Model(metaclass=ModelMeta):
     __slots__ = ("_extra",)
     _fields: ClassVar[Tuple[Field, ...]] = ()
     _by_name: ClassVar[Dict[str, Field]] = {}
-    _wire_map: ClassVar[Dict[str, Tuple[Any, Optional[Decoder]]]] = {}
+    _plain_setters: ClassVar[Dict[str, Any]] = {}
+    _decoded_setters: ClassVar[Dict[str, Tuple[Any, Decoder]]] = {}
     _positional: ClassVar[Tuple[Field, ...]] = ()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -236,23 +251,26 @@ class Model(metaclass=ModelMeta):
         """Build an instance from decoded JSON in one pass, without validating values."""
         if not isinstance(data, dict):
             raise ApiValueError(f"{cls.__name__}: expected a JSON object, got {type(data).__name__}")
-        obj = cls.__new__(cls)
-        wire_map = cls._wire_map
+        obj = _new(cls)
+        plain = cls._plain_setters.get
+        decoded = cls._decoded_setters
         extra: Optional[Dict[str, Any]] = None
         for key, value in data.items():
-            entry = wire_map.get(key)
+            setter = plain(key)
+            if setter is not None:  # most fields: stored as received
+                setter(obj, value)
+                continue
+            entry = decoded.get(key)
             if entry is None:
                 if extra is None:
                     extra = {}
                 extra[key] = value
                 continue
             setter, decode = entry
-            if decode is not None and value is not None:
+            if value is not None:
                 try:
                     value = decode(value)
-                except ApiValueError as exc:
-                    raise ApiValueError(f"{cls.__name__}.{key}: {exc}") from None
-                except (TypeError, ValueError, AttributeError, OverflowError) as exc:
+                except (TypeError, ValueError, AttributeError, OverflowError) as exc:  # ApiValueError included
                     raise ApiValueError(f"{cls.__name__}.{key}: {exc}") from None
             setter(obj, value)
         if extra is not None:
