@@ -1,0 +1,442 @@
+"""The ``apivideo`` command line, run as a subprocess against the local emulator."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Dict, List, Optional
+
+import pytest
+
+import apivideo
+from apivideo.api.upload_tokens_api import UploadTokensApi
+from apivideo.api.videos_api import VideosApi
+from apivideo.cli import Progress, parse_size
+from apivideo.model.metadata import Metadata
+from apivideo.model.token_creation_payload import TokenCreationPayload
+from apivideo.model.video_creation_payload import VideoCreationPayload
+from apivideo.testing import Emulator
+
+MIB = 1024 * 1024
+ROOT = Path(__file__).resolve().parent.parent
+SOURCE = r"/videos/[^/]+/source"
+
+
+def _env(**extra: str) -> Dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "APIVIDEO_API_KEY"}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    env.update(extra)
+    return env
+
+
+class Run:
+    def __init__(self, proc: subprocess.CompletedProcess[str]) -> None:
+        self.code = proc.returncode
+        self.out = proc.stdout
+        self.err = proc.stderr
+
+    def __repr__(self) -> str:
+        return f"Run(code={self.code}, out={self.out[-800:]!r}, err={self.err[-800:]!r})"
+
+
+# Every output of every run, to check that the API key never shows up anywhere.
+OUTPUTS: List[str] = []
+
+
+def cli(*args: str, emu: Optional[Emulator] = None, key: bool = True, env: Optional[Dict[str, str]] = None) -> Run:
+    """Run ``python -m apivideo [--host H --api-key K] ARGS`` and return its status and outputs."""
+    argv = [sys.executable, "-m", "apivideo"]
+    if emu is not None:
+        argv += ["--host", emu.host] + (["--api-key", emu.api_key] if key else [])
+    proc = subprocess.run(
+        argv + list(args), capture_output=True, text=True, env=env or _env(), cwd=ROOT, timeout=60, check=False
+    )
+    run = Run(proc)
+    OUTPUTS.extend((run.out, run.err))
+    if emu is not None:
+        assert emu.api_key not in run.out + run.err, run
+    return run
+
+
+def sample(path: Path, size: int) -> str:
+    block = hashlib.sha256(str(path).encode()).digest() * (MIB // 32)
+    digest = hashlib.sha256()
+    with open(path, "wb") as f:
+        left = size
+        while left:
+            piece = block[: min(left, len(block))]
+            f.write(piece)
+            digest.update(piece)
+            left -= len(piece)
+    return digest.hexdigest()
+
+
+def source_posts(emu: Emulator) -> int:
+    return sum(1 for r in emu.requests if r.method == "POST" and r.path.endswith("/source"))
+
+
+# -- upload --------------------------------------------------------------------------------------------------
+
+
+def test_upload_in_chunks_prints_id_and_player(
+    emu: Emulator, client: apivideo.AuthenticatedApiClient, tmp_path: Path
+) -> None:
+    path = tmp_path / "clip.mp4"
+    digest = sample(path, 11 * MIB)
+    run = cli(
+        "upload", str(path), "--chunk-size", "5M", "--title", "Clip", "--tag", "a", "--tag", "b",
+        "--metadata", "room=A", "--private", emu=emu,
+    )  # fmt: skip
+    assert run.code == 0, run
+    video_id, player = run.out.splitlines()
+    assert player.startswith("http") and video_id in player
+    assert emu.source_sha256(video_id) == digest
+    assert source_posts(emu) == 3
+    assert "100.0%" in run.err and "11.0 MiB" in run.err  # plain progress lines: stderr is not a terminal
+    video = VideosApi(client).get(video_id)
+    assert (video.title, video.tags, video.public) == ("Clip", ["a", "b"], False)
+    assert [(m.key, m.value) for m in video.metadata or []] == [("room", "A")]
+
+
+def test_upload_json_and_default_title(emu: Emulator, tmp_path: Path) -> None:
+    path = tmp_path / "small.mp4"
+    digest = sample(path, 1000)
+    run = cli("upload", str(path), "--json", "--concurrency", "2", emu=emu)
+    assert run.code == 0, run
+    video = json.loads(run.out)
+    assert video["title"] == "small.mp4"
+    assert video["assets"]["player"]
+    assert emu.source_sha256(video["videoId"]) == digest
+
+
+def test_upload_with_token_needs_no_api_key(emu: Emulator, tmp_path: Path) -> None:
+    created = cli("tokens", "create", "--ttl", "600", "--json", emu=emu)
+    assert created.code == 0, created
+    token = json.loads(created.out)["token"]
+    path = tmp_path / "clip.mp4"
+    digest = sample(path, 6 * MIB)
+    emu.clear_requests()
+    run = cli("upload", str(path), "--token", token, "--chunk-size", "5MiB", emu=emu, key=False)
+    assert run.code == 0, run
+    video_id = run.out.splitlines()[0]
+    assert emu.source_sha256(video_id) == digest
+    assert not any(r.path.startswith("/auth") for r in emu.requests)
+
+
+def test_upload_with_token_from_the_sdk(emu: Emulator, client: apivideo.AuthenticatedApiClient, tmp_path: Path) -> None:
+    token = UploadTokensApi(client).create_token(TokenCreationPayload()).token
+    assert token
+    path = tmp_path / "clip.mp4"
+    digest = sample(path, 4096)
+    run = cli("upload", str(path), "--token", token, "--json", emu=emu, key=False)
+    assert run.code == 0, run
+    assert emu.source_sha256(json.loads(run.out)["videoId"]) == digest
+
+
+def test_failed_upload_prints_how_to_resume(emu: Emulator, tmp_path: Path) -> None:
+    path = tmp_path / "clip.mp4"
+    digest = sample(path, 11 * MIB)
+    emu.inject("status", status=400, path_regex=SOURCE, skip=1)
+    run = cli("upload", str(path), "--chunk-size", "5M", emu=emu)
+    assert run.code == 1, run
+    assert run.out == ""
+    hint = [line for line in run.err.splitlines() if "--resume" in line]
+    assert hint, run
+    video_id = hint[0].split("--resume ")[1].split()[0]
+    assert run.err.startswith("created video") and "error: upload of video" in run.err
+
+    resumed = cli("upload", str(path), "--chunk-size", "5M", "--resume", video_id, emu=emu)
+    from apivideo.cli import _resume_supported
+
+    if _resume_supported():
+        assert resumed.code == 0, resumed
+        assert resumed.out.splitlines()[0] == video_id
+        assert emu.source_sha256(video_id) == digest
+    else:
+        assert resumed.code == 2, resumed
+        assert "not supported" in resumed.err
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT delivery")
+def test_ctrl_c_stops_and_prints_how_to_resume(emu: Emulator, tmp_path: Path) -> None:
+    path = tmp_path / "clip.mp4"
+    sample(path, 11 * MIB)
+    emu.inject("latency", delay=2.0, path_regex=SOURCE, skip=1)
+    argv = [sys.executable, "-m", "apivideo", "--host", emu.host, "--api-key", emu.api_key]
+    proc = subprocess.Popen(
+        [*argv, "upload", str(path), "--chunk-size", "5M"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(), cwd=ROOT,
+    )  # fmt: skip
+    deadline = time.monotonic() + 10
+    while source_posts(emu) < 2 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    time.sleep(0.1)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=20)
+    OUTPUTS.extend((out, err))
+    assert proc.returncode == 130, (out, err)
+    assert out == ""
+    assert "interrupted" in err and "Traceback" not in err
+    assert f"upload {path} --resume vi" in err
+    assert emu.api_key not in out + err
+
+
+def test_upload_usage_errors(emu: Emulator, tmp_path: Path) -> None:
+    missing = cli("upload", str(tmp_path / "nope.mp4"), emu=emu)
+    assert (missing.code, missing.err) == (2, f"error: no such file: {tmp_path / 'nope.mp4'}\n")
+    path = tmp_path / "x.mp4"
+    sample(path, 10)
+    for args in (["--chunk-size", "1M"], ["--chunk-size", "ten"], ["--concurrency", "0"], ["--public", "--private"]):
+        run = cli("upload", str(path), *args, emu=emu)
+        assert run.code == 2, (args, run)
+        assert run.out == ""
+    assert not any(r.path.startswith("/videos") for r in emu.requests)
+
+
+# -- videos --------------------------------------------------------------------------------------------------
+
+
+def test_videos_list_filters_pages_and_all(emu: Emulator, client: apivideo.AuthenticatedApiClient) -> None:
+    api = VideosApi(client)
+    kept = [
+        api.create(
+            VideoCreationPayload(f"keep {i}", tags=["keep"], metadata=[Metadata(key="n", value=str(i % 2))])
+        ).video_id
+        for i in range(5)
+    ]
+    api.create(VideoCreationPayload("other", tags=["other"]))
+
+    page = cli("videos", "list", "--tag", "keep", "--page-size", "2", "--json", emu=emu)
+    assert page.code == 0, page
+    assert len(json.loads(page.out)) == 2
+
+    every = cli("videos", "list", "--tag", "keep", "--page-size", "2", "--all", "--json", emu=emu)
+    assert every.code == 0, every
+    assert sorted(v["videoId"] for v in json.loads(every.out)) == sorted(kept)
+
+    table = cli("videos", "list", "--tag", "keep", "--page-size", "2", "--all", "--sort-by", "title", emu=emu)
+    assert table.code == 0, table
+    lines = table.out.splitlines()
+    assert lines[0].split() == ["ID", "TITLE", "CREATED", "PUBLIC"]
+    assert [line.split()[0] for line in lines[1:]] == kept  # sorted by title: keep 0 .. keep 4
+
+    first = cli("videos", "list", "--tag", "keep", "--page-size", "2", emu=emu)
+    assert len(first.out.splitlines()) == 3 and "page 1 of 3" in first.err
+
+    by_meta = cli(
+        "videos", "list", "--metadata", "n=1", "--sort-order", "desc", "--sort-by", "title", "--json", emu=emu
+    )
+    assert [v["title"] for v in json.loads(by_meta.out)] == ["keep 3", "keep 1"]
+
+    by_title = cli("videos", "list", "--title", "other", "--json", emu=emu)
+    assert [v["title"] for v in json.loads(by_title.out)] == ["other"]
+
+
+def test_videos_get_status_update_delete(emu: Emulator, client: apivideo.AuthenticatedApiClient) -> None:
+    api = VideosApi(client)
+    video_id = api.create(VideoCreationPayload("Before", description="keep me", public=True)).video_id
+    api.upload(video_id, b"x" * 2048)
+
+    got = cli("videos", "get", video_id, emu=emu)
+    assert got.code == 0, got
+    assert f"id:          {video_id}" in got.out and "title:       Before" in got.out
+    assert json.loads(cli("videos", "get", video_id, "--json", emu=emu).out)["videoId"] == video_id
+
+    status = cli("videos", "status", video_id, emu=emu)
+    assert status.code == 0, status
+    assert "ingest:" in status.out and "2048 bytes" in status.out
+    status_json = json.loads(cli("videos", "status", video_id, "--json", emu=emu).out)
+    assert status_json["ingest"]["filesize"] == 2048
+
+    updated = cli("videos", "update", video_id, "--title", "After", "--private", "--tag", "t", "--json", emu=emu)
+    assert updated.code == 0, updated
+    body = json.loads(updated.out)
+    assert (body["title"], body["public"], body["tags"]) == ("After", False, ["t"])
+    patch = [r for r in emu.requests if r.method == "PATCH"][-1]
+    assert json.loads(patch.body) == {"title": "After", "public": False, "tags": ["t"]}  # only what was given
+    assert api.get(video_id).description == "keep me"
+
+    nothing = cli("videos", "update", video_id, emu=emu)
+    assert nothing.code == 2 and "nothing to update" in nothing.err
+
+    deleted = cli("videos", "delete", video_id, emu=emu)
+    assert (deleted.code, deleted.out) == (0, ""), deleted
+    assert f"deleted video {video_id}" in deleted.err
+    with pytest.raises(apivideo.NotFoundException):
+        api.get(video_id)
+
+
+def test_api_error_is_one_line_and_exit_1(emu: Emulator) -> None:
+    run = cli("videos", "get", "vi404", emu=emu)
+    assert run.code == 1, run
+    assert run.out == ""
+    assert run.err.count("\n") == 1
+    assert run.err.startswith("error: 404 The requested resource was not found. (videoId)")
+
+    verbose = cli("--verbose", "videos", "delete", "vi404", emu=emu)
+    assert verbose.code == 1
+    assert "Traceback" in verbose.err and "DEBUG" in verbose.err
+    assert verbose.err.splitlines()[-1].startswith("error: 404")
+
+
+def test_bad_api_key_is_an_api_error(emu: Emulator) -> None:
+    run = cli("--host", emu.host, "--api-key", "not-the-key", "videos", "list")
+    assert run.code == 1, run
+    assert run.err.startswith("error: 400") and run.err.count("\n") == 1
+    assert "not-the-key" not in run.err
+
+
+# -- tokens --------------------------------------------------------------------------------------------------
+
+
+def test_tokens_create_list_delete(emu: Emulator) -> None:
+    created = cli("tokens", "create", emu=emu)
+    assert created.code == 0, created
+    token = created.out.strip()
+    assert token.startswith("to")
+    listed = cli("tokens", "list", emu=emu)
+    assert listed.code == 0 and token in listed.out
+    tokens_json = json.loads(cli("tokens", "list", "--all", "--json", emu=emu).out)
+    assert [t["token"] for t in tokens_json] == [token]
+    deleted = cli("tokens", "delete", token, emu=emu)
+    assert deleted.code == 0, deleted
+    assert json.loads(cli("tokens", "list", "--json", emu=emu).out) == []
+    again = cli("tokens", "delete", token, emu=emu)
+    assert again.code == 1 and again.err.startswith("error: 404")
+
+
+# -- usage, key handling, help -------------------------------------------------------------------------------
+
+
+def test_usage_errors_exit_2(emu: Emulator) -> None:
+    for args in (["frobnicate"], ["videos"], ["videos", "list", "--sort-order", "up"], ["videos", "get"], []):
+        run = cli(*args, emu=emu)
+        assert run.code == 2, (args, run)
+        assert run.out == "" and "usage:" in run.err
+
+
+def test_missing_api_key_exit_2(emu: Emulator) -> None:
+    run = cli("videos", "list", emu=emu, key=False)
+    assert run.code == 2, run
+    assert run.err == "error: no API key: pass --api-key or set APIVIDEO_API_KEY\n"
+    assert emu.requests == []
+
+
+def test_api_key_from_environment(emu: Emulator) -> None:
+    run = cli("videos", "list", "--json", emu=emu, key=False, env=_env(APIVIDEO_API_KEY=emu.api_key))
+    assert (run.code, json.loads(run.out)) == (0, [])
+
+
+def test_api_key_never_printed(emu: Emulator, tmp_path: Path) -> None:
+    env = _env(APIVIDEO_API_KEY=emu.api_key)
+    path = tmp_path / "clip.mp4"
+    sample(path, 100)
+    runs = [
+        cli("--help", env=env),
+        cli("upload", "--help", env=env),
+        cli("--host", emu.host, "--verbose", "upload", str(path), "--json", env=env),
+        cli("--host", emu.host, "--verbose", "videos", "list", "--json", env=env),
+        cli("--host", emu.host, "--verbose", "videos", "get", "vi404", env=env),
+        cli("--host", emu.host, "videos", "list", "--api-key", emu.api_key, env=env),  # misplaced: a usage error
+        cli("--host", emu.host, f"--api-key={emu.api_key}", "videos", "nope"),
+    ]
+    assert [r.code for r in runs] == [0, 0, 0, 0, 1, 2, 2]
+    assert "***" in runs[5].err
+    for text in OUTPUTS:  # everything printed by this module's runs so far
+        assert emu.api_key not in text
+
+
+def test_version_and_help_with_examples() -> None:
+    run = cli("--version")
+    assert (run.code, run.out.strip()) == (0, f"apivideo {apivideo.__version__}")
+    for command in (
+        [], ["upload"], ["videos"], ["videos", "list"], ["videos", "get"], ["videos", "status"],
+        ["videos", "update"], ["videos", "delete"], ["tokens"], ["tokens", "create"], ["tokens", "list"],
+        ["tokens", "delete"], ["emulator"], ["demo"],
+    ):  # fmt: skip
+        helped = cli(*command, "--help")
+        assert helped.code == 0, (command, helped)
+        assert "examples:" in helped.out and "apivideo " in helped.out, command
+
+
+# -- emulator and demo ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT delivery")
+def test_emulator_command_serves_until_ctrl_c() -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "apivideo", "emulator"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(), cwd=ROOT,
+    )  # fmt: skip
+    assert proc.stdout is not None
+    lines = [proc.stdout.readline() for _ in range(3)]
+    host = next(line.split(": ", 1)[1].strip() for line in lines if line.startswith("host:"))
+    key = next(line.split(": ", 1)[1].strip() for line in lines if line.startswith("api key:"))
+    try:
+        env = _env(APIVIDEO_API_KEY=key)
+        run = cli("--host", host, "videos", "list", "--json", env=env)
+        assert (run.code, run.out.strip()) == (0, "[]")
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=10)
+    assert proc.returncode == 0
+
+
+def test_demo_end_to_end() -> None:
+    run = cli("demo")
+    assert run.code == 0, run
+    assert "byte-exact: yes" in run.out
+
+
+# -- pieces, in process --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "size"),
+    [("10485760", 10 * MIB), ("10M", 10 * MIB), ("10MiB", 10 * MIB), ("10mb", 10 * MIB), ("512K", 512 * 1024),
+     ("1.5G", 3 * 512 * MIB), ("7", 7), ("7B", 7)],
+)  # fmt: skip
+def test_parse_size(text: str, size: int) -> None:
+    assert parse_size(text) == size
+
+
+@pytest.mark.parametrize("text", ["", "M", "10X", "ten", "10 iB", "-5M"])
+def test_parse_size_rejects(text: str) -> None:
+    import argparse
+
+    with pytest.raises(argparse.ArgumentTypeError):
+        parse_size(text)
+
+
+def test_progress_bar_on_a_terminal_and_lines_otherwise() -> None:
+    now = [0.0]
+    tty = io.StringIO()
+    bar = Progress(tty, tty=True, clock=lambda: now[0])
+    now[0] = 1.0
+    bar(5 * MIB, 20 * MIB)
+    now[0] = 2.0
+    bar(10 * MIB, 20 * MIB)
+    bar.close()
+    assert tty.getvalue().startswith("\r[######..................]   25.0%  5.0 MiB / 20.0 MiB  5.0 MiB/s  ETA 0:03")
+    assert " 50.0%" in tty.getvalue() and tty.getvalue().endswith("\n")
+
+    plain = io.StringIO()
+    now[0] = 0.0
+    lines = Progress(plain, tty=False, interval=1.0, clock=lambda: now[0])
+    now[0] = 0.5
+    lines(5 * MIB, 15 * MIB)
+    now[0] = 0.7
+    lines(10 * MIB, 15 * MIB)  # too soon after the previous line: skipped
+    now[0] = 1.0
+    lines(15 * MIB, 15 * MIB)  # the last one is always shown
+    assert plain.getvalue().splitlines() == [
+        "uploaded  33.3%  5.0 MiB / 15.0 MiB  10.0 MiB/s  ETA 0:01",
+        "uploaded 100.0%  15.0 MiB / 15.0 MiB  15.0 MiB/s  in 0:01",
+    ]
