@@ -252,6 +252,8 @@ class ApiClient:
                 elapsed=time.monotonic() - started,
             )  # fmt: skip
             if delay is None:
+                if log.isEnabledFor(logging.DEBUG):
+                    log.debug("%s -> %s in %.1f ms", label, status, (time.monotonic() - started) * 1000)
                 raise from_response(status, resp.reason, data, resp.headers, label, retry_after)
             self._before_retry(label, f"HTTP {status}", retry_number, delay)
             retry_number += 1

@@ -270,21 +270,6 @@ def _video_fields(args: argparse.Namespace) -> Dict[str, Any]:
     return fields
 
 
-def _resume_supported() -> bool:
-    import inspect
-
-    from apivideo.api.videos_api import VideosApi
-
-    try:
-        if "resume" in inspect.signature(VideosApi.upload).parameters:
-            return True
-    except (TypeError, ValueError):  # pragma: no cover - a signature is always available for plain methods
-        pass
-    from apivideo import endpoint
-
-    return "resume" in getattr(endpoint, "CALL_OPTIONS", ())
-
-
 def _resume_hint(ctx: Context, video_id: str) -> str:
     words = ["apivideo", *ctx.global_options(), "upload", ctx.args.file, "--resume", video_id]
     if ctx.args.chunk_size is not None:
@@ -309,8 +294,6 @@ def cmd_upload(ctx: Context) -> int:
         raise UsageError(f"no such file: {path}")
     if args.resume and args.token:
         raise UsageError("--resume and --token cannot be combined: resuming needs the API key and the video id")
-    if args.resume and not _resume_supported():
-        raise UsageError("--resume is not supported by this version of the SDK (VideosApi.upload has no 'resume')")
     fields = _video_fields(args)
     if args.resume and fields:
         raise UsageError("--resume uploads the rest of the file only; set attributes with 'apivideo videos update'")
@@ -356,8 +339,7 @@ def cmd_upload(ctx: Context) -> int:
                     video = videos.upload(video_id, path, _progress_listener=progress)
                 else:
                     _note(f"resuming the upload of {path} ({_human_bytes(size)}) to video {video_id}")
-                    resume_options: Dict[str, Any] = {"resume": True, "_progress_listener": progress}
-                    video = videos.upload(video_id, path, **resume_options)
+                    video = videos.upload(video_id, path, resume=True, _progress_listener=progress)
             progress.close()
     except KeyboardInterrupt:
         progress.close()

@@ -254,10 +254,7 @@ class _ChunkedUpload:
             raise ApiValueError(f"{self.req.op.name}(): resume needs the video id (video_id=...)")
         from apivideo.api.videos_api import VideosApi
 
-        try:
-            return VideosApi(self.client).get_status(video_id)
-        except ApiException as exc:
-            raise ApiValueError(f"cannot resume the upload of {video_id}: its status is unavailable ({exc})") from exc
+        return VideosApi(self.client).get_status(video_id)  # a 404 here means there is nothing to resume
 
     def missing(self, plan: List[Tuple[int, int]]) -> List[Tuple[int, int]]:
         """The chunks of ``plan`` the server does not hold yet, after reading the video's ingest status."""
