@@ -153,15 +153,9 @@ def test_failed_upload_prints_how_to_resume(emu: Emulator, tmp_path: Path) -> No
     assert run.err.startswith("created video") and "error: upload of video" in run.err
 
     resumed = cli("upload", str(path), "--chunk-size", "5M", "--resume", video_id, emu=emu)
-    from apivideo.cli import _resume_supported
-
-    if _resume_supported():
-        assert resumed.code == 0, resumed
-        assert resumed.out.splitlines()[0] == video_id
-        assert emu.source_sha256(video_id) == digest
-    else:
-        assert resumed.code == 2, resumed
-        assert "not supported" in resumed.err
+    assert resumed.code == 0, resumed
+    assert resumed.out.splitlines()[0] == video_id
+    assert emu.source_sha256(video_id) == digest
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT delivery")
