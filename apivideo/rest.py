@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any, Iterable, Mapping, Optional, Tuple, Union
 
 import urllib3
@@ -70,6 +71,7 @@ class RESTClientObject:
         else:
             self.pool_manager = urllib3.PoolManager(**kwargs)
         self._default_timeout = urllib3.Timeout(connect=cfg.connect_timeout, read=cfg.read_timeout)
+        self._read_seconds = cfg.read_timeout
 
     def timeout_for(self, request_timeout: TimeoutArg) -> urllib3.Timeout:
         """The official ``_request_timeout``: a number is the total, a pair is (connect, read)."""
@@ -79,6 +81,13 @@ class RESTClientObject:
             return urllib3.Timeout(total=request_timeout)
         connect, read = request_timeout
         return urllib3.Timeout(connect=connect, read=read)
+
+    def _body_seconds(self, request_timeout: TimeoutArg) -> float:
+        if isinstance(request_timeout, (int, float)):
+            return float(request_timeout)
+        if isinstance(request_timeout, tuple):
+            return float(request_timeout[1])
+        return self._read_seconds
 
     def request(
         self,
@@ -106,12 +115,12 @@ class RESTClientObject:
             if not preload_content:
                 return resp
             try:
-                if resp.status < 400:
-                    data = resp.data
-                else:  # an error answer is read up to a cap, so a huge one cannot exhaust memory
-                    data = resp.read(MAX_ERROR_BODY)
-                    if resp.length_remaining != 0:
-                        resp.close()
+                # An error answer is read up to a cap, so a huge one cannot exhaust memory.
+                data = _read_body(resp, None if resp.status < 400 else MAX_ERROR_BODY, self._body_seconds(timeout))
+            except ApiTimeoutException as exc:
+                resp.close()
+                exc.route = route
+                raise
             finally:
                 resp.release_conn()
             return RESTResponse(resp, data)
@@ -128,6 +137,28 @@ class RESTClientObject:
 
     def close(self) -> None:
         self.pool_manager.clear()
+
+
+def _read_body(resp: Any, limit: Optional[int], seconds: float) -> bytes:
+    """The body, up to ``limit`` bytes, within ``seconds`` in total: a server that drips bytes slowly cannot hold
+    the caller longer than the read timeout, as each single read would allow."""
+    read = getattr(resp, "read1", None) or resp.read  # read1: what has arrived, without waiting for more
+    deadline = time.monotonic() + seconds
+    parts: list[bytes] = []
+    size = 0
+    while limit is None or size < limit:
+        chunk = read(1 << 20 if limit is None else min(1 << 20, limit - size))
+        if not chunk:
+            break
+        parts.append(chunk)
+        size += len(chunk)
+        if resp.length_remaining == 0:
+            break
+        if time.monotonic() > deadline:
+            raise ApiTimeoutException(f"the response body took longer than {seconds:g} s to arrive")
+    if limit is not None and size >= limit and resp.length_remaining != 0:
+        resp.close()  # the rest is never read: the connection cannot be reused
+    return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
 class _NotEstablishedTimeout(ApiTimeoutException, ConnectionNotEstablished):
