@@ -7,8 +7,7 @@ import logging
 import re
 import threading
 import time
-from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
-from urllib.parse import quote
+from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 from apivideo._version import __version__
 from apivideo.configuration import Configuration
@@ -16,6 +15,7 @@ from apivideo.exceptions import ApiConnectionException, ApiException, ApiValueEr
 from apivideo.model_utils import Model, to_wire_value
 from apivideo.rest import MAX_ERROR_BODY, ConnectionNotEstablished, RESTClientObject
 from apivideo.retry import IDEMPOTENT_METHODS, parse_retry_after, retry_delay
+from apivideo.wire import check_header_value, encode_path_segment, encode_query, query_pairs
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ThreadPoolExecutor
@@ -25,61 +25,6 @@ _EMPTY: Mapping[str, Any] = {}
 _ORIGIN_NAME = re.compile(r"^[\w\-]{1,50}$", re.ASCII)
 _ORIGIN_VERSION = re.compile(r"^\d{1,3}(\.\d{1,3}(\.\d{1,3})?)?$")
 _LOOPBACK = re.compile(r"^https?://(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?(/|$)")
-
-
-# --------------------------------------------------------------------------- wire encoding
-
-
-def encode_path_segment(name: str, value: Any, where: str) -> str:
-    """Percent-encode one path parameter so it can never leave its segment ('/', '?', '#', '..' included)."""
-    text = value if isinstance(value, str) else str(value)
-    if not text:
-        raise ApiValueError(f"{where}: '{name}' must not be empty")
-    if text in (".", ".."):
-        return text.replace(".", "%2E")
-    return quote(text, safe="")
-
-
-def _scalar(value: Any) -> str:
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    if isinstance(value, str):
-        return value
-    if hasattr(value, "isoformat"):
-        return str(value.isoformat())
-    return str(value)
-
-
-def query_pairs(name: str, value: Any) -> Iterable[Tuple[str, str]]:
-    """Wire pairs of one query parameter: lists as repeated ``name[]``-style keys, dicts as ``name[key]``."""
-    if isinstance(value, Model):
-        value = value.to_wire()
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if item is None:
-                continue
-            if isinstance(item, (list, tuple)):
-                for sub in item:
-                    yield f"{name}[{key}][]", _scalar(sub)
-            else:
-                yield f"{name}[{key}]", _scalar(to_wire_value(item))
-    elif isinstance(value, (list, tuple)):
-        for item in value:
-            yield name, _scalar(item)
-    else:
-        yield name, _scalar(value)
-
-
-def encode_query(pairs: Iterable[Tuple[str, str]]) -> str:
-    return "&".join(f"{quote(k, safe='[]')}={quote(v, safe='')}" for k, v in pairs)
-
-
-def _check_header_value(name: str, value: str) -> str:
-    if not isinstance(value, str) or "\r" in value or "\n" in value or "\0" in value:
-        raise ApiValueError(f"header {name!r}: the value must be a string without CR, LF or NUL")
-    return value
 
 
 # --------------------------------------------------------------------------- the client
@@ -118,7 +63,7 @@ class ApiClient:
     # -- official header helpers ---------------------------------------------------------------
 
     def set_default_header(self, header_name: str, header_value: str) -> None:
-        self.default_headers[_check_header_value("header name", header_name)] = _check_header_value(
+        self.default_headers[check_header_value("header name", header_name)] = check_header_value(
             header_name, header_value
         )
 
@@ -281,7 +226,13 @@ class ApiClient:
                     resp.status, "the response is not valid JSON", body=data[:MAX_ERROR_BODY],
                     headers=resp.headers, route=label,
                 ) from None  # fmt: skip
-            result = response.from_wire(obj) if issubclass(response, Model) else obj
+            try:
+                result = response.from_wire(obj) if issubclass(response, Model) else obj
+            except ApiValueError as exc:  # the server's answer, not the caller, is at fault
+                raise ApiException(
+                    resp.status, f"the response does not fit the {response.__name__} model: {exc}",
+                    body=data[:MAX_ERROR_BODY], headers=resp.headers, route=label,
+                ) from None  # fmt: skip
         if options.get("_return_http_data_only", True) is False:
             return result, resp.status, resp.headers
         return result
@@ -317,7 +268,7 @@ class ApiClient:
         headers = dict(header_params or {})
         payload: Any = None
         if files or post_params:
-            from apivideo.upload import MultipartBody
+            from apivideo.multipart import MultipartBody
 
             ((field_name, file_list),) = (files or {"file": [None]}).items()
             payload = MultipartBody.for_file(file_list[0], field_name, dict(post_params or ()))

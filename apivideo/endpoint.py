@@ -17,9 +17,11 @@ import os
 import re
 from typing import IO, TYPE_CHECKING, Any, Callable, Generic, List, Mapping, Optional, Tuple, TypedDict, TypeVar, Union
 
-from apivideo.api_client import ApiClient, encode_path_segment, encode_query, query_pairs
+from apivideo.api_client import ApiClient
 from apivideo.exceptions import ApiTypeError
-from apivideo.model_utils import Model, check_value, type_problem, validate
+from apivideo.model_utils import Model, validate
+from apivideo.validation import check_value, type_problem
+from apivideo.wire import encode_path_segment, encode_query, query_pairs
 
 if TYPE_CHECKING:
     from apivideo.upload import ProgressiveSession

@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, Dict, Iterator, List, Optional, Tuple, TypeVar, Union
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Dict, Iterator, List, Optional, Tuple, TypeVar
 
+from apivideo.decoders import Decoder, as_decoder, dict_of, list_of, parse_date, parse_datetime
 from apivideo.exceptions import ApiAttributeError, ApiKeyError, ApiTypeError, ApiValueError
+from apivideo.validation import check_value, type_problem
 
 if TYPE_CHECKING:
     from typing_extensions import Self, dataclass_transform
@@ -37,8 +39,6 @@ file_type = Any  # kept for code written against the official client
 none_type = type(None)
 _MISSING: Any = object()
 _new = object.__new__
-_UTC = _dt.timezone.utc
-Decoder = Callable[[Any], Any]
 M = TypeVar("M", bound="Model")
 
 # Keyword arguments of the official generated constructors that carry no data.
@@ -71,7 +71,7 @@ class Field:
         self.wire = wire
         self.default = None if default is _MISSING else default
         self.kw_only = kw_only
-        self.decode = _as_decoder(decode) if decode is not None else None
+        self.decode = as_decoder(decode) if decode is not None else None
         self.enum = enum
         self.minimum = minimum
         self.maximum = maximum
@@ -103,79 +103,6 @@ def field(
     ``repr``.
     """
     return Field(wire, default, kw_only, decode, enum, minimum, maximum, pattern, secret)
-
-
-def _as_decoder(decode: Any) -> Decoder:
-    if isinstance(decode, type) and issubclass(decode, Model):
-        return decode.from_wire
-    return decode  # type: ignore[no-any-return]
-
-
-# --------------------------------------------------------------------------- decoders
-
-
-_fromisoformat = _dt.datetime.fromisoformat
-
-
-def parse_datetime(value: Any) -> _dt.datetime:
-    """Parse an ISO 8601 timestamp into a timezone-aware datetime (UTC when no offset is given)."""
-    try:
-        parsed = _fromisoformat(value)  # the common case, in C
-    except (TypeError, ValueError):
-        parsed = _parse_datetime_slow(value)
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=_UTC)
-
-
-def _parse_datetime_slow(value: Any) -> _dt.datetime:
-    if isinstance(value, _dt.datetime):
-        return value
-    if not isinstance(value, str):
-        raise ApiValueError(f"expected an ISO 8601 date-time string, got {type(value).__name__}")
-    try:
-        return _fromisoformat(value[:-1] + "+00:00" if value.endswith("Z") else value)
-    except ValueError:
-        from dateutil.parser import isoparse  # rare formats only: keep dateutil off the import path
-
-        try:
-            return isoparse(value)
-        except (ValueError, OverflowError) as exc:
-            raise ApiValueError(f"invalid date-time {value!r}") from exc
-
-
-def parse_date(value: Any) -> _dt.date:
-    """Parse an ISO 8601 calendar date."""
-    if isinstance(value, _dt.date):
-        return value
-    if not isinstance(value, str):
-        raise ApiValueError(f"expected an ISO 8601 date string, got {type(value).__name__}")
-    try:
-        return _dt.date.fromisoformat(value[:10])
-    except ValueError as exc:
-        raise ApiValueError(f"invalid date {value!r}") from exc
-
-
-def list_of(item: Any) -> Decoder:
-    """A decoder for a JSON array whose items go through ``item`` (a decoder or a model class)."""
-    dec = _as_decoder(item)
-
-    def decode_list(value: Any) -> List[Any]:
-        if not isinstance(value, list):
-            raise ApiValueError(f"expected a JSON array, got {type(value).__name__}")
-        return [None if v is None else dec(v) for v in value]
-
-    return decode_list
-
-
-def dict_of(item: Any) -> Decoder:
-    """A decoder for a JSON object whose values go through ``item`` (a decoder or a model class)."""
-    dec = _as_decoder(item)
-
-    def decode_dict(value: Any) -> Dict[str, Any]:
-        if not isinstance(value, dict):
-            raise ApiValueError(f"expected a JSON object, got {type(value).__name__}")
-        return {k: None if v is None else dec(v) for k, v in value.items()}
-
-    return decode_dict
 
 
 # --------------------------------------------------------------------------- the base class
@@ -442,60 +369,6 @@ def _check_type(cls: type, f: Field, value: Any) -> None:
         raise ApiTypeError(f"{cls.__name__}.{f.name}: {problem}")
 
 
-def type_problem(value: Any, tp: Any) -> Optional[str]:
-    """Why ``value`` does not fit the annotation ``tp``, or None when it does."""
-    import typing
-
-    if tp is Any or tp is object:
-        return None
-    origin = typing.get_origin(tp)
-    if origin is Union:
-        args = typing.get_args(tp)
-        if value is None and type(None) in args:
-            return None
-        problems = [type_problem(value, a) for a in args if a is not type(None)]
-        return None if any(p is None for p in problems) else problems[0]
-    if value is None:
-        return f"expected {_type_name(tp)}, got None"
-    if origin in (list, List):
-        if not isinstance(value, (list, tuple)):
-            return f"expected a list, got {type(value).__name__}"
-        (item_tp,) = typing.get_args(tp) or (Any,)
-        for i, item in enumerate(value):
-            p = type_problem(item, item_tp)
-            if p:
-                return f"item {i}: {p}"
-        return None
-    if origin in (dict, Dict):
-        if not isinstance(value, dict):
-            return f"expected a dict, got {type(value).__name__}"
-        _, val_tp = typing.get_args(tp) or (str, Any)
-        for k, item in value.items():
-            if not isinstance(k, str):
-                return f"dict keys must be str, got {type(k).__name__}"
-            p = type_problem(item, val_tp)
-            if p:
-                return f"key {k!r}: {p}"
-        return None
-    if tp is float:
-        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-    elif tp is int:
-        ok = isinstance(value, int) and not isinstance(value, bool)
-    elif tp is _dt.date:
-        ok = isinstance(value, (_dt.date, str))
-    elif tp is _dt.datetime:
-        ok = isinstance(value, (_dt.datetime, str))
-    elif isinstance(tp, type):
-        ok = isinstance(value, tp)
-    else:
-        ok = True
-    return None if ok else f"expected {_type_name(tp)}, got {type(value).__name__}"
-
-
-def _type_name(tp: Any) -> str:
-    return getattr(tp, "__name__", None) or str(tp).replace("typing.", "")
-
-
 def validate(model: Model, where: str) -> None:
     """Check a request model against its declared types, enums and ranges (raises ApiTypeError/ApiValueError)."""
     cls = type(model)
@@ -511,28 +384,3 @@ def validate(model: Model, where: str) -> None:
         for item in value if isinstance(value, (list, tuple)) else (value,):
             if isinstance(item, Model):
                 validate(item, where)
-
-
-def check_value(
-    label: str,
-    value: Any,
-    enum: Optional[Tuple[str, ...]],
-    minimum: Optional[float],
-    maximum: Optional[float],
-    pattern: Optional[re.Pattern[str]] = None,
-) -> None:
-    """Raise ApiValueError when ``value`` (or each item of a list) breaks an enum, range or pattern rule."""
-    for item in value if isinstance(value, (list, tuple)) else (value,):
-        if enum is not None and isinstance(item, str) and item not in enum:
-            raise ApiValueError(f"{label}: {item!r} is not one of {', '.join(enum)}")
-        if isinstance(item, (int, float)) and not isinstance(item, bool):
-            if minimum is not None and item < minimum:
-                raise ApiValueError(f"{label}: {item} is below the minimum {_num(minimum)}")
-            if maximum is not None and item > maximum:
-                raise ApiValueError(f"{label}: {item} is above the maximum {_num(maximum)}")
-        if pattern is not None and isinstance(item, str) and not pattern.search(item):
-            raise ApiValueError(f"{label}: {item!r} does not match {pattern.pattern}")
-
-
-def _num(x: float) -> str:
-    return str(int(x)) if float(x).is_integer() else str(x)

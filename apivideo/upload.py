@@ -7,127 +7,22 @@ stays flat whatever the chunk or file size. A retried chunk re-reads its bytes f
 from __future__ import annotations
 
 import os
-import secrets
 import threading
-from typing import IO, TYPE_CHECKING, Any, Callable, Iterator, List, Mapping, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Any, Callable, List, Mapping, Optional, Tuple
 
 from apivideo.exceptions import ApiException, ApiTypeError, ApiValueError, UploadError
+from apivideo.multipart import MultipartBody, file_size, filename_of, seekable
 
 if TYPE_CHECKING:
     from apivideo.api_client import ApiClient
     from apivideo.endpoint import Request
 
-BLOCK = 1024 * 1024
-Source = Union[IO[bytes], bytes, bytearray, memoryview]
 Progress = Optional[Callable[[int, Optional[int]], None]]
-
-
-def _quote(value: str) -> str:
-    return value.replace("\\", "\\\\").replace('"', "%22").replace("\r", "%0D").replace("\n", "%0A")
-
-
-class MultipartBody:
-    """A re-iterable multipart/form-data body: text fields, then ``length`` bytes of ``source`` from ``offset``."""
-
-    def __init__(
-        self,
-        source: Source,
-        offset: int,
-        length: int,
-        filename: str,
-        fields: Optional[Mapping[str, Any]] = None,
-        field_name: str = "file",
-    ) -> None:
-        self.source, self.offset, self.length = source, offset, length
-        self.boundary = secrets.token_hex(16)
-        head = b"".join(
-            f'--{self.boundary}\r\nContent-Disposition: form-data; name="{_quote(k)}"\r\n\r\n{v}\r\n'.encode()
-            for k, v in (fields or {}).items()
-            if v is not None
-        )
-        self.head = (
-            head
-            + (
-                f'--{self.boundary}\r\nContent-Disposition: form-data; name="{_quote(field_name)}";'
-                f' filename="{_quote(filename)}"\r\nContent-Type: application/octet-stream\r\n\r\n'
-            ).encode()
-        )
-        self.tail = f"\r\n--{self.boundary}--\r\n".encode()
-
-    @classmethod
-    def for_file(cls, file: Any, field_name: str = "file", fields: Optional[Mapping[str, Any]] = None) -> MultipartBody:
-        """A body holding a whole file (an open binary file, or bytes)."""
-        if isinstance(file, (bytes, bytearray, memoryview)):
-            return cls(file, 0, len(file), "file", fields, field_name)
-        size = _size(file)
-        return cls(file, 0, size, _filename(file), fields, field_name)
-
-    def __len__(self) -> int:
-        return len(self.head) + self.length + len(self.tail)
-
-    def headers(self) -> dict[str, str]:
-        return {"Content-Type": f"multipart/form-data; boundary={self.boundary}", "Content-Length": str(len(self))}
-
-    def __iter__(self) -> Iterator[bytes]:
-        yield self.head
-        src = self.source
-        if isinstance(src, (bytes, bytearray, memoryview)):
-            view = memoryview(src)[self.offset : self.offset + self.length]
-            for start in range(0, len(view), BLOCK):
-                yield bytes(view[start : start + BLOCK])
-        else:
-            yield from _read_range(src, self.offset, self.length)
-        yield self.tail
-
-
-_SEEK_LOCK = threading.Lock()
-
-
-def _read_range(src: Any, offset: int, length: int) -> Iterator[bytes]:
-    """Read ``length`` bytes at ``offset`` in 1 MiB blocks: positional reads when the file has a descriptor (so
-    parallel chunks never move a shared position), otherwise seek and read under a lock."""
-    try:
-        fd = src.fileno() if hasattr(os, "pread") else None
-    except (AttributeError, OSError, ValueError):
-        fd = None
-    position, left = offset, length
-    while left > 0:
-        if fd is not None:
-            block = os.pread(fd, min(BLOCK, left), position)
-        else:
-            with _SEEK_LOCK:
-                src.seek(position)
-                block = src.read(min(BLOCK, left))
-        if not block:
-            raise ApiValueError(f"the file ended {left} bytes early: was it truncated during the upload?")
-        position += len(block)
-        left -= len(block)
-        yield block
-
-
-def _filename(file: Any) -> str:
-    name = getattr(file, "name", None)
-    return os.path.basename(name) if isinstance(name, str) and name else "file"
-
-
-def _size(file: Any) -> int:
-    """Bytes from the start of a seekable file to its end."""
-    file.seek(0, os.SEEK_END)
-    size = int(file.tell())
-    file.seek(0)
-    return size
-
-
-def _seekable(file: Any) -> bool:
-    try:
-        return bool(file.seekable())
-    except (AttributeError, ValueError, OSError):
-        return False
 
 
 def _whole(file: Any) -> Any:
     """A file usable as a whole body: seekable files and bytes as they are, a stream read into memory."""
-    return file if isinstance(file, (bytes, bytearray, memoryview)) or _seekable(file) else file.read()
+    return file if isinstance(file, (bytes, bytearray, memoryview)) or seekable(file) else file.read()
 
 
 def _open(file: Any, what: str) -> Tuple[Any, bool]:
@@ -169,7 +64,7 @@ def send(client: ApiClient, req: Request, options: Mapping[str, Any]) -> Any:
 def _post(
     client: ApiClient, req: Request, body: MultipartBody, content_range: Optional[str], options: Mapping[str, Any]
 ) -> Any:  # fmt: skip
-    from apivideo.api_client import encode_query
+    from apivideo.wire import encode_query
 
     headers = body.headers()
     if content_range:
@@ -183,11 +78,11 @@ def _post(
 
 def _upload_chunks(client: ApiClient, req: Request, file: Any, options: Mapping[str, Any]) -> Any:
     name = f"{req.op.name}()"
-    if not isinstance(file, (bytes, bytearray, memoryview)) and not _seekable(file):
+    if not isinstance(file, (bytes, bytearray, memoryview)) and not seekable(file):
         if options.get("resume"):
             raise ApiValueError(f"{name}: resume needs a seekable file or a path, not a stream")
         return _upload_stream(client, req, file, options)
-    size = len(file) if isinstance(file, (bytes, bytearray, memoryview)) else _size(file)
+    size = len(file) if isinstance(file, (bytes, bytearray, memoryview)) else file_size(file)
     if size == 0:
         raise ApiValueError(f"{name} argument 'file': the file is empty; nothing to upload")
     chunk = client.configuration.chunk_size
@@ -224,7 +119,7 @@ class _ChunkedUpload:
         self.client, self.req, self.file, self.size, self.options = client, req, file, size, options
         self.form = dict(req.form)
         self.token_upload = not req.op.auth
-        self.filename = _filename(file)
+        self.filename = filename_of(file)
         self.progress: Progress = options.get("_progress_listener")
         self.done = 0
         self.lock = threading.Lock()

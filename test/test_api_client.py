@@ -8,11 +8,11 @@ import pytest
 
 import apivideo
 from apivideo.api.videos_api import VideosApi
-from apivideo.api_client import query_pairs
 from apivideo.configuration import Configuration
 from apivideo.model.metadata import Metadata
 from apivideo.model.video_creation_payload import VideoCreationPayload
 from apivideo.model.video_update_payload import VideoUpdatePayload
+from apivideo.wire import query_pairs
 
 
 def _last(emu, path_prefix="/videos"):
@@ -93,7 +93,9 @@ def test_origin_headers(emu, client):
     assert req.headers["AV-Origin-App"] == "my-app:1.2.3"
 
 
-@pytest.mark.parametrize(("name", "version"), [("bad name", "1.0"), ("app", "1.0.0.0"), ("a\r\nX: y", "1"), ("app", "")])
+@pytest.mark.parametrize(
+    ("name", "version"), [("bad name", "1.0"), ("app", "1.0.0.0"), ("a\r\nX: y", "1"), ("app", "")]
+)
 def test_invalid_application_names_are_refused(name, version):
     client = apivideo.ApiClient()
     with pytest.raises(apivideo.ApiValueError):

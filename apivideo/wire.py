@@ -1,0 +1,61 @@
+"""Wire form of request parameters: path segments, query strings and header values."""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, Tuple
+from urllib.parse import quote
+
+from apivideo.exceptions import ApiValueError
+from apivideo.model_utils import Model, to_wire_value
+
+
+def encode_path_segment(name: str, value: Any, where: str) -> str:
+    """Percent-encode one path parameter so it can never leave its segment ('/', '?', '#', '..' included)."""
+    text = value if isinstance(value, str) else str(value)
+    if not text:
+        raise ApiValueError(f"{where}: '{name}' must not be empty")
+    if text in (".", ".."):
+        return text.replace(".", "%2E")
+    return quote(text, safe="")
+
+
+def _scalar(value: Any) -> str:
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, str):
+        return value
+    if hasattr(value, "isoformat"):
+        return str(value.isoformat())
+    return str(value)
+
+
+def query_pairs(name: str, value: Any) -> Iterable[Tuple[str, str]]:
+    """Wire pairs of one query parameter: lists as repeated ``name[]``-style keys, dicts as ``name[key]``."""
+    if isinstance(value, Model):
+        value = value.to_wire()
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if item is None:
+                continue
+            if isinstance(item, (list, tuple)):
+                for sub in item:
+                    yield f"{name}[{key}][]", _scalar(sub)
+            else:
+                yield f"{name}[{key}]", _scalar(to_wire_value(item))
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield name, _scalar(item)
+    else:
+        yield name, _scalar(value)
+
+
+def encode_query(pairs: Iterable[Tuple[str, str]]) -> str:
+    return "&".join(f"{quote(k, safe='[]')}={quote(v, safe='')}" for k, v in pairs)
+
+
+def check_header_value(name: str, value: str) -> str:
+    if not isinstance(value, str) or "\r" in value or "\n" in value or "\0" in value:
+        raise ApiValueError(f"header {name!r}: the value must be a string without CR, LF or NUL")
+    return value
