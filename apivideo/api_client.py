@@ -54,7 +54,7 @@ class ApiClient:
         }
         if header_name is not None:
             self.set_default_header(header_name, header_value or "")
-        self.cookie = cookie
+        self.cookie = None if cookie is None else check_header_value("Cookie", cookie)
         self.last_response: Any = None
         self._executor: Optional[ThreadPoolExecutor] = None
         self._executor_lock = threading.Lock()
@@ -137,18 +137,21 @@ class ApiClient:
         headers: Optional[Mapping[str, str]] = None,
         auth: bool = True,
         retry_safe: Optional[bool] = None,
+        credentials: bool = False,
         options: Mapping[str, Any] = _EMPTY,
     ) -> Any:
         """Send a request built by an endpoint and return the decoded answer.
 
         ``route`` is the path template (``/videos/{videoId}``), used in logs and errors so no id or token
         appears there. ``retry_safe`` says whether a 5xx or a reset may be retried (default: idempotent methods).
+        ``credentials`` marks a request that carries a secret other than the Authorization header (an upload
+        token in the query): it gets the same transport check.
         """
         if options.get("async_req"):
             opts = {k: v for k, v in options.items() if k != "async_req"}
             run = lambda: self.call(  # noqa: E731
                 method, route, path, query, body, response, headers=headers, auth=auth, retry_safe=retry_safe,
-                options=opts,
+                credentials=credentials, options=opts,
             )  # fmt: skip
             return _AsyncResult(self._pool().submit(run))
         cfg = self.configuration
@@ -158,7 +161,7 @@ class ApiClient:
             hdrs["Cookie"] = self.cookie
         if headers:
             hdrs.update(headers)
-        if auth:
+        if auth or credentials:
             self._check_transport()
         safe = method in IDEMPOTENT_METHODS if retry_safe is None else retry_safe
         timeout = options.get("_request_timeout")

@@ -18,7 +18,7 @@ import re
 from typing import IO, TYPE_CHECKING, Any, Callable, Generic, List, Mapping, Optional, Tuple, TypedDict, TypeVar, Union
 
 from apivideo.api_client import ApiClient
-from apivideo.exceptions import ApiTypeError
+from apivideo.exceptions import ApiException, ApiTypeError
 from apivideo.model_utils import Model, validate
 from apivideo.validation import check_value, type_problem
 from apivideo.wire import encode_path_segment, encode_query, query_pairs
@@ -66,7 +66,7 @@ class P:
     every model it mentions.
     """
 
-    __slots__ = ("name", "wire", "where", "_tp", "required", "enum", "minimum", "maximum", "_check")
+    __slots__ = ("name", "wire", "where", "_tp", "required", "enum", "minimum", "maximum", "secret", "_check")
 
     def __init__(
         self,
@@ -79,10 +79,12 @@ class P:
         enum: Optional[Tuple[str, ...]] = None,
         minimum: Optional[float] = None,
         maximum: Optional[float] = None,
+        secret: bool = False,
     ) -> None:
         assert where in _WHERE, where
         self.name, self.wire, self.where, self._tp = name, wire, where, tp
         self.required, self.enum, self.minimum, self.maximum = required, enum, minimum, maximum
+        self.secret = secret  # a credential (an upload token): never repeated in an error
         self._check: Optional[Callable[[Any], Optional[str]]] = None
 
     @property
@@ -113,7 +115,9 @@ def _checker(tp: Any, where: str) -> Callable[[Any], Optional[str]]:
 class Op(Generic[T]):
     """One API operation, declared once per generated module."""
 
-    __slots__ = ("method", "route", "name", "params", "_response", "auth", "retry_safe", "upload", "_pieces")
+    __slots__ = (
+        "method", "route", "name", "params", "_response", "auth", "retry_safe", "upload", "has_secret", "_pieces",
+    )  # fmt: skip
 
     def __init__(
         self,
@@ -132,6 +136,7 @@ class Op(Generic[T]):
         self.auth = auth
         self.retry_safe = retry_safe
         self.upload = upload  # None, "file" (one request) or "chunked" (Content-Range chunks)
+        self.has_secret = any(p.secret for p in params)
         self._pieces = re.split(r"\{(\w+)\}", route)  # literal, name, literal, name, ..., literal
 
     @property
@@ -212,6 +217,14 @@ class EndPoint:
 
     def _call(self, op: Op[T], values: Tuple[Any, ...], options: Mapping[str, Any]) -> T:
         """Check the arguments, build the request once, send it and return the decoded answer."""
+        try:
+            return self._send(op, values, options)
+        except ApiException as exc:
+            if op.has_secret:
+                exc.redact([v for p, v in zip(op.params, values) if p.secret and isinstance(v, str)])
+            raise
+
+    def _send(self, op: Op[T], values: Tuple[Any, ...], options: Mapping[str, Any]) -> T:
         req = self._prepare(op, values, options)
         if op.upload is not None:
             from apivideo import upload

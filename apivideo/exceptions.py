@@ -126,6 +126,27 @@ class ApiException(OpenApiException):
     def __repr__(self) -> str:
         return f"{type(self).__name__}(status={self.status!r}, reason={self.reason!r}, title={self.title!r})"
 
+    def redact(self, secrets: list[str]) -> None:
+        """Hide these values (e.g. an upload token the server echoed) everywhere in this exception."""
+        secrets = [s for s in secrets if s]
+        if not secrets:
+            return
+
+        def clean(value: Any) -> Any:
+            if isinstance(value, str):
+                for secret in secrets:
+                    value = value.replace(secret, "<hidden>")
+                return value
+            if isinstance(value, dict):
+                return {k: clean(v) for k, v in value.items()}
+            if isinstance(value, list):
+                return [clean(v) for v in value]
+            return value
+
+        for attr in ("body", "reason", "type", "title", "name", "detail", "problem", "problems"):
+            setattr(self, attr, clean(getattr(self, attr)))
+        self.args = tuple(clean(a) for a in self.args)
+
 
 def _str_or_none(value: Any) -> Optional[str]:
     return value if isinstance(value, str) else (None if value is None else str(value))

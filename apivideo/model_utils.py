@@ -328,8 +328,8 @@ def to_wire_value(value: Any) -> Any:
     """Convert a python value (model, datetime, list, dict) into its JSON form."""
     if isinstance(value, Model):
         return value.to_wire()
-    if isinstance(value, _dt.datetime):
-        return value.isoformat()
+    if isinstance(value, _dt.datetime):  # a naive datetime is taken as UTC, as decoding does
+        return (value if value.tzinfo is not None else value.replace(tzinfo=_dt.timezone.utc)).isoformat()
     if isinstance(value, _dt.date):
         return value.isoformat()
     if isinstance(value, (list, tuple)):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-import time
+import re
 from typing import Any, Iterable, Mapping, Optional, Tuple, Union
 
 import urllib3
@@ -16,8 +16,9 @@ from urllib3.exceptions import (
     SSLError,
 )
 
+from apivideo._deadline import POOL_CLASSES
 from apivideo.configuration import Configuration
-from apivideo.exceptions import ApiConnectionException, ApiTimeoutException
+from apivideo.exceptions import ApiConnectionException, ApiTimeoutException, ApiValueError
 
 log = logging.getLogger("apivideo")
 
@@ -45,6 +46,30 @@ class RESTResponse:
         return self.headers.get(name, default)
 
 
+_SECRET_IN_URL = re.compile(r"(token=|/upload-tokens/)[^&\s\"/?]+")
+
+
+class _RedactTokens(logging.Filter):
+    """Hides upload tokens in the request lines urllib3 logs at DEBUG."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.args:
+            record.args = tuple(_SECRET_IN_URL.sub(r"\1<hidden>", a) if isinstance(a, str) else a for a in record.args)
+        if isinstance(record.msg, str):
+            record.msg = _SECRET_IN_URL.sub(r"\1<hidden>", record.msg)
+        return True
+
+
+_REDACT = _RedactTokens()
+
+
+def _install_log_filter() -> None:
+    for name in ("urllib3.connectionpool", "urllib3.connection"):
+        logger = logging.getLogger(name)
+        if _REDACT not in logger.filters:
+            logger.addFilter(_REDACT)
+
+
 class ConnectionNotEstablished(ApiConnectionException):
     """The request never reached the server (refused, DNS, connect timeout): always safe to retry."""
 
@@ -70,8 +95,9 @@ class RESTClientObject:
             )
         else:
             self.pool_manager = urllib3.PoolManager(**kwargs)
+        _install_log_filter()
+        self.pool_manager.pool_classes_by_scheme = POOL_CLASSES  # the whole answer within the read timeout
         self._default_timeout = urllib3.Timeout(connect=cfg.connect_timeout, read=cfg.read_timeout)
-        self._read_seconds = cfg.read_timeout
 
     def timeout_for(self, request_timeout: TimeoutArg) -> urllib3.Timeout:
         """The official ``_request_timeout``: a number is the total, a pair is (connect, read)."""
@@ -81,13 +107,6 @@ class RESTClientObject:
             return urllib3.Timeout(total=request_timeout)
         connect, read = request_timeout
         return urllib3.Timeout(connect=connect, read=read)
-
-    def _body_seconds(self, request_timeout: TimeoutArg) -> float:
-        if isinstance(request_timeout, (int, float)):
-            return float(request_timeout)
-        if isinstance(request_timeout, tuple):
-            return float(request_timeout[1])
-        return self._read_seconds
 
     def request(
         self,
@@ -116,11 +135,12 @@ class RESTClientObject:
                 return resp
             try:
                 # An error answer is read up to a cap, so a huge one cannot exhaust memory.
-                data = _read_body(resp, None if resp.status < 400 else MAX_ERROR_BODY, self._body_seconds(timeout))
-            except ApiTimeoutException as exc:
-                resp.close()
-                exc.route = route
-                raise
+                if resp.status < 400:
+                    data = resp.data
+                else:  # an error answer is read up to a cap, so a huge one cannot exhaust memory
+                    data = resp.read(MAX_ERROR_BODY)
+                    if resp.length_remaining != 0:
+                        resp.close()  # the rest is never read: the connection cannot be reused
             finally:
                 resp.release_conn()
             return RESTResponse(resp, data)
@@ -132,33 +152,13 @@ class RESTClientObject:
             raise ApiTimeoutException("timed out waiting for the response", route=route) from exc
         except SSLError as exc:
             raise ApiConnectionException(f"TLS error: {_reason(exc, 'handshake failed')}", route=route) from exc
+        except ValueError as exc:  # http.client refused a header value (CR/LF): nothing was sent
+            raise ApiValueError(f"{route or url.split('?')[0]}: invalid request header: {exc}") from None
         except (ProtocolError, HTTPError, OSError) as exc:
             raise ApiConnectionException(_reason(exc, "connection error"), route=route) from exc
 
     def close(self) -> None:
         self.pool_manager.clear()
-
-
-def _read_body(resp: Any, limit: Optional[int], seconds: float) -> bytes:
-    """The body, up to ``limit`` bytes, within ``seconds`` in total: a server that drips bytes slowly cannot hold
-    the caller longer than the read timeout, as each single read would allow."""
-    read = getattr(resp, "read1", None) or resp.read  # read1: what has arrived, without waiting for more
-    deadline = time.monotonic() + seconds
-    parts: list[bytes] = []
-    size = 0
-    while limit is None or size < limit:
-        chunk = read(1 << 20 if limit is None else min(1 << 20, limit - size))
-        if not chunk:
-            break
-        parts.append(chunk)
-        size += len(chunk)
-        if resp.length_remaining == 0:
-            break
-        if time.monotonic() > deadline:
-            raise ApiTimeoutException(f"the response body took longer than {seconds:g} s to arrive")
-    if limit is not None and size >= limit and resp.length_remaining != 0:
-        resp.close()  # the rest is never read: the connection cannot be reused
-    return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
 class _NotEstablishedTimeout(ApiTimeoutException, ConnectionNotEstablished):

@@ -62,17 +62,24 @@ def send(client: ApiClient, req: Request, options: Mapping[str, Any]) -> Any:
 
 
 def _post(
-    client: ApiClient, req: Request, body: MultipartBody, content_range: Optional[str], options: Mapping[str, Any]
+    client: ApiClient, req: Request, body: MultipartBody, content_range: Optional[str], options: Mapping[str, Any],
+    form: Optional[Mapping[str, Any]] = None,
 ) -> Any:  # fmt: skip
+    """Send one multipart request. A chunk replaces what it covers, so resending it is safe, except the first
+    chunk of an upload-token upload: that one creates the video, and is resent only if it never left."""
     from apivideo.wire import encode_query
 
     headers = body.headers()
     if content_range:
         headers["Content-Range"] = content_range
     op = req.op
+    if op.upload == "chunked":
+        retry_safe = op.auth or "videoId" in (form or {})
+    else:
+        retry_safe = bool(op.retry_safe)
     return client.call(
         op.method, op.route, req.path, encode_query(req.pairs), body, op.response, headers=headers, auth=op.auth,
-        retry_safe=True if op.upload == "chunked" else op.retry_safe, options=options,
+        retry_safe=retry_safe, credentials=not op.auth, options=options,
     )  # fmt: skip
 
 
@@ -132,7 +139,7 @@ class _ChunkedUpload:
         body = MultipartBody(self.file, offset, length, self.filename, self.form)
         content_range = f"bytes {offset}-{offset + length - 1}/{self.size}" if with_range else None
         try:
-            result = _post(self.client, self.req, body, content_range, self.options)
+            result = _post(self.client, self.req, body, content_range, self.options, self.form)
         except ApiException as exc:
             raise _stopped(exc, self.video_id, self.done, self.size) from exc
         with self.lock:
@@ -212,13 +219,17 @@ def _path_video_id(req: Request) -> Optional[str]:
     return segments[2] if len(segments) > 2 and segments[1] == "videos" else None
 
 
-def _stopped(exc: ApiException, video_id: Optional[str], done: int, total: Optional[int]) -> ApiException:
+def _stopped(
+    exc: ApiException, video_id: Optional[str], done: int, total: Optional[int], how: Optional[str] = None
+) -> ApiException:
     if done == 0:
         return exc
     of = f" of {total}" if total else ""
-    how = f"; call upload('{video_id}', file, resume=True) to send only what is missing" if video_id else ""
+    if how is None and video_id:
+        how = f"call upload('{video_id}', file, resume=True) to send only what is missing"
+    advice = f"; {how}" if how else ""
     return UploadError(
-        f"upload of video {video_id or '(unknown)'} stopped after {done}{of} bytes were acknowledged: {exc}{how}",
+        f"upload of video {video_id or '(unknown)'} stopped after {done}{of} bytes were acknowledged: {exc}{advice}",
         cause=exc, video_id=video_id, bytes_acknowledged=done,
     )  # fmt: skip
 
@@ -265,9 +276,10 @@ class ProgressiveSession:
             number = self._part + 1
             content_range = f"part {number}/{number if last else '*'}"
             try:
-                result = _post(self._client, self._req, body, content_range, options)
+                result = _post(self._client, self._req, body, content_range, options, self._form)
             except ApiException as exc:
-                raise _stopped(exc, self.video_id, self._sent, None) from exc
+                how = f"send part {number} again with upload_part() or upload_last_part() on this session"
+                raise _stopped(exc, self.video_id, self._sent, None, how) from exc
         finally:
             if opened:
                 file.close()

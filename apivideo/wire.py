@@ -27,7 +27,7 @@ def _scalar(value: Any) -> str:
     if isinstance(value, str):
         return value
     if hasattr(value, "isoformat"):
-        return str(value.isoformat())
+        return str(to_wire_value(value))
     return str(value)
 
 

@@ -134,7 +134,10 @@ OP_DOCS = {
 
 # The paging rules of the API. The spec states them in the parameters' prose only ("Allowed values 1-100"), so
 # they are declared here to be checked before a request is sent.
+# Parameters whose value is a credential: the core hides it if the server repeats it in an error.
+SECRET_PARAMS = frozenset({"token", "uploadToken"})
 PAGING_LIMITS: Dict[str, Tuple[Optional[int], Optional[int]]] = {"currentPage": (1, None), "pageSize": (1, 100)}
+
 
 def camel_words(text: str) -> List[str]:
     return [w for w in re.split(r"[^A-Za-z0-9]+", text) if w]
@@ -605,6 +608,8 @@ def _p_decl(p: ParamRec) -> str:
         args.append(f"minimum={_num(p.minimum)}")
     if p.maximum is not None:
         args.append(f"maximum={_num(p.maximum)}")
+    if p.wire in SECRET_PARAMS:
+        args.append("secret=True")
     return f"P({', '.join(args)})"
 
 

@@ -49,7 +49,7 @@ _GET_TOKEN: Op[UploadToken] = Op(
     "GET",
     "/upload-tokens/{uploadToken}",
     "UploadTokensApi.get_token",
-    (P("upload_token", "uploadToken", "path", str, required=True),),
+    (P("upload_token", "uploadToken", "path", str, required=True, secret=True),),
     response="apivideo.model.upload_token.UploadToken",
 )
 
@@ -57,7 +57,7 @@ _DELETE_TOKEN: Op[None] = Op(
     "DELETE",
     "/upload-tokens/{uploadToken}",
     "UploadTokensApi.delete_token",
-    (P("upload_token", "uploadToken", "path", str, required=True),),
+    (P("upload_token", "uploadToken", "path", str, required=True, secret=True),),
 )
 
 

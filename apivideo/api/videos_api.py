@@ -186,7 +186,7 @@ _UPLOAD_WITH_UPLOAD_TOKEN: Op[Video] = Op(
     "/upload",
     "VideosApi.upload_with_upload_token",
     (
-        P("token", "token", "query", str, required=True),
+        P("token", "token", "query", str, required=True, secret=True),
         P("file", "file", "file", FileArg, required=True),
         P("video_id", "videoId", "form", str),
     ),
