@@ -15,6 +15,8 @@ DEV = [
     "ruff>=0.4",
     "PyYAML>=6",
     "openapi-core>=0.19",
+    "openapi-schema-validator>=0.6",
+    "werkzeug>=2",
     "typing_extensions>=4.6",
     "types-python-dateutil",
 ]

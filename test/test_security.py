@@ -1,0 +1,416 @@
+"""Security: TLS on by default, no credentials over plain http, secrets never shown, no header injection,
+webhook signatures checked in constant time."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import io
+import json
+import logging
+import time
+from typing import Iterator, List
+
+import certifi
+import pytest
+
+import apivideo
+from apivideo import webhooks
+from apivideo.api.upload_tokens_api import UploadTokensApi
+from apivideo.api.videos_api import VideosApi
+from apivideo.api.webhooks_api import WebhooksApi
+from apivideo.configuration import Configuration
+from apivideo.exceptions import ApiException, ApiValueError, OpenApiException
+from apivideo.model.token_creation_payload import TokenCreationPayload
+from apivideo.model.video_creation_payload import VideoCreationPayload
+from apivideo.model.webhooks_creation_payload import WebhooksCreationPayload
+
+MIB = 1024 * 1024
+UNROUTABLE = "http://10.255.255.1"  # never contacted: every test below forbids the connection first
+
+
+class _NoNetwork:
+    """Stands in for urlopen: records the attempt and fails at once, so no packet ever leaves the host."""
+
+    def __init__(self) -> None:
+        self.calls: List[str] = []
+
+    def __call__(self, method: str, url: str, *args: object, **kwargs: object) -> object:
+        self.calls.append(f"{method} {url}")
+        raise AssertionError(f"the SDK tried to connect: {method} {url}")
+
+
+def _forbid_network(client: apivideo.ApiClient) -> _NoNetwork:
+    guard = _NoNetwork()
+    client.rest_client.pool_manager.urlopen = guard  # type: ignore[method-assign]
+    return guard
+
+
+# --------------------------------------------------------------------------- TLS
+
+
+def test_tls_verification_is_on_by_default_with_certifi_bundle():
+    client = apivideo.ApiClient(Configuration())
+    kw = client.rest_client.pool_manager.connection_pool_kw
+    assert kw["cert_reqs"] == "CERT_REQUIRED"
+    assert kw["ca_certs"] == certifi.where()
+    assert client.configuration.verify_ssl is True
+    assert client.configuration.host.startswith("https://")
+    client.close()
+
+
+def test_turning_tls_verification_off_is_explicit_and_logged(caplog):
+    with caplog.at_level(logging.WARNING, logger="apivideo"):
+        Configuration()
+    assert not [r for r in caplog.records if r.name == "apivideo" and r.levelno >= logging.WARNING]
+    with caplog.at_level(logging.WARNING, logger="apivideo"):
+        cfg = Configuration(verify_ssl=False)
+    warnings = [r for r in caplog.records if r.name == "apivideo" and r.levelno == logging.WARNING]
+    assert warnings, "verify_ssl=False must log a warning on the apivideo logger"
+    assert "verification" in warnings[0].getMessage().lower()
+    client = apivideo.ApiClient(cfg)
+    assert client.rest_client.pool_manager.connection_pool_kw["cert_reqs"] == "CERT_NONE"
+    client.close()
+
+
+# --------------------------------------------------------------------------- plain http
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        UNROUTABLE,
+        "http://10.255.255.1:8080/",
+        "http://localhost.example.invalid",
+        "http://127.0.0.1.example.invalid",
+        "http://127.0.0.1@10.255.255.1",
+        "http://[::1].example.invalid",
+    ],
+)
+def test_api_key_is_never_sent_over_plain_http_to_a_remote_host(host):
+    client = apivideo.AuthenticatedApiClient("a-secret-key", configuration=Configuration(host=host))
+    guard = _forbid_network(client)
+    started = time.monotonic()
+    with pytest.raises(ApiValueError) as err:
+        client.connect()
+    assert time.monotonic() - started < 0.5, "refused before any connection attempt"
+    assert guard.calls == []
+    assert "allow_insecure_http" in str(err.value) and "https" in str(err.value)
+    assert "a-secret-key" not in str(err.value)
+
+
+def test_basic_auth_and_access_token_are_never_sent_over_plain_http():
+    for cfg in (
+        Configuration(host=UNROUTABLE, username="a-secret-key"),
+        Configuration(host=UNROUTABLE, access_token="an-access-token"),
+    ):
+        client = apivideo.ApiClient(cfg)
+        guard = _forbid_network(client)
+        started = time.monotonic()
+        with pytest.raises(ApiValueError):
+            VideosApi(client).list()
+        assert time.monotonic() - started < 0.5
+        assert guard.calls == []
+
+
+def test_upload_token_is_never_sent_over_plain_http_to_a_remote_host():
+    """An upload token is a credential (anyone holding it can upload): same rule as an API key."""
+    client = apivideo.ApiClient(Configuration(host=UNROUTABLE))
+    guard = _forbid_network(client)
+    with pytest.raises(ApiValueError):
+        VideosApi(client).upload_with_upload_token("to1234567890secret", b"video bytes")
+    assert guard.calls == [], "the upload token went out over plain http"
+
+
+def test_loopback_http_is_allowed(emu):
+    for host in (emu.host, emu.host.replace("127.0.0.1", "localhost")):
+        with apivideo.AuthenticatedApiClient(emu.api_key, configuration=Configuration(host=host)) as client:
+            assert VideosApi(client).list().data == []
+
+
+# --------------------------------------------------------------------------- secrets
+
+
+class _Capture(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: List[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+        if record.exc_info and record.exc_info[1] is not None:
+            self.lines.append(repr(record.exc_info[1]))
+
+
+@pytest.fixture
+def captured_logs() -> Iterator[_Capture]:
+    handler = _Capture()
+    handler.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
+    loggers = [logging.getLogger(name) for name in ("apivideo", "urllib3")]
+    saved = [(lg.level, lg.propagate) for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(logging.DEBUG)
+        lg.addHandler(handler)
+    try:
+        yield handler
+    finally:
+        for lg, (level, propagate) in zip(loggers, saved):
+            lg.removeHandler(handler)
+            lg.setLevel(level)
+            lg.propagate = propagate
+
+
+def _secrets_seen_by_emulator(emu, api_key: str) -> set:
+    found = {api_key}
+    for rec in emu.requests:
+        auth = rec.headers.get("Authorization") or ""
+        if auth.lower().startswith("bearer "):
+            found.add(auth.split(" ", 1)[1].strip())
+        if rec.path in ("/auth/api-key", "/auth/refresh") and rec.body:
+            body = json.loads(rec.body)
+            found.update(v for k, v in body.items() if k in ("apiKey", "refreshToken"))
+        for key, value in rec.query:
+            if key == "token":
+                found.add(value)
+    return {s for s in found if s}
+
+
+def test_no_secret_appears_in_logs_reprs_or_errors(emu, captured_logs, tmp_path, sleeps):
+    api_key = emu.api_key
+    texts: List[str] = []
+    cfg = Configuration(host=emu.host, chunk_size=5 * MIB)
+    with apivideo.AuthenticatedApiClient(api_key, configuration=cfg) as client:
+        client._sleep = sleeps.append
+        videos = VideosApi(client)
+        video = videos.create(VideoCreationPayload(title="secret-check"))
+        token = UploadTokensApi(client).create_token(TokenCreationPayload(ttl=0))
+        tokens_page = UploadTokensApi(client).list()
+        # token upload, chunked (2 chunks), with a 503 on the second chunk retried on the way (the first chunk
+        # creates the video, so it is not resent once it may have reached the server)
+        emu.inject("status", status=503, path="/upload", skip=1)
+        path = tmp_path / "clip.mp4"
+        path.write_bytes(b"\x01" * (5 * MIB + 10))
+        uploaded = videos.upload_with_upload_token(token.token, str(path))
+        # refresh, then a 401 answered by replaying with a fresh token
+        client.refresh_token()
+        emu.expire_tokens()
+        videos.get(video.video_id)
+        # errors: a bad id, a deleted upload token, a refused refresh, a webhook with its secret
+        hook = WebhooksApi(client).create(
+            WebhooksCreationPayload(events=["video.encoding.quality.completed"], url="https://example.com/h")
+        )
+        UploadTokensApi(client).delete_token(token.token)
+        errors: List[BaseException] = []
+        for call in (
+            lambda: videos.get("vi-does-not-exist"),
+            lambda: videos.upload_with_upload_token(token.token, b"abc"),
+            lambda: UploadTokensApi(client).get_token(token.token),
+        ):
+            try:
+                call()
+            except OpenApiException as exc:
+                errors.append(exc)
+        assert len(errors) == 3
+        texts += [repr(client), str(client), repr(client.configuration), repr(client._token), str(client._token)]
+        texts += [repr(token), str(token), repr(tokens_page), repr(uploaded), repr(hook), str(hook)]
+        texts += [repr(video), str(video.to_str())]
+    with pytest.raises(ApiException) as bad_key, apivideo.AuthenticatedApiClient("wrong-" + api_key, configuration=cfg):
+        pass
+    errors.append(bad_key.value)
+    for exc in errors:
+        texts += [str(exc), repr(exc), " ".join(str(a) for a in exc.args)]
+
+    secrets = _secrets_seen_by_emulator(emu, api_key) | {token.token, "wrong-" + api_key}
+    secrets.add(hook.signature_secret)
+    kinds = {"access": 0, "refresh": 0, "upload": 0}
+    for rec in emu.requests:
+        if (rec.headers.get("Authorization") or "").lower().startswith("bearer"):
+            kinds["access"] += 1
+        if rec.path == "/auth/refresh":
+            kinds["refresh"] += 1
+        if rec.path == "/upload":
+            kinds["upload"] += 1
+    assert all(kinds.values()), f"the session did not exercise every credential: {kinds}"
+    assert len(secrets) >= 5
+    haystack = "\n".join(texts + captured_logs.lines)
+    assert captured_logs.lines, "nothing was logged at DEBUG"
+    leaks = {}
+    for secret in secrets:
+        where = [line for line in texts + captured_logs.lines if secret in line]
+        if where:
+            leaks[secret[:6] + "..."] = where[:3]
+    assert not leaks, f"secrets visible in logs/reprs/errors: {leaks}"
+    assert "Authorization" not in haystack or "Bearer " not in haystack
+
+
+def test_api_key_and_tokens_not_in_client_attributes_repr(emu, config):
+    with apivideo.AuthenticatedApiClient(emu.api_key, configuration=config) as client:
+        shown = repr(client) + repr(client.configuration) + repr(client._token) + repr(vars(client).keys())
+        bearer = client._token.headers["Authorization"].split(" ", 1)[1]
+        assert emu.api_key not in shown and bearer not in shown
+
+
+# --------------------------------------------------------------------------- header injection
+
+_CRLF_VALUES = ["a\r\nX-Injected: 1", "a\nX-Injected: 1", "a\rX-Injected: 1", "a\x00b"]
+
+
+@pytest.mark.parametrize("value", _CRLF_VALUES, ids=["crlf", "lf", "cr", "nul"])
+def test_application_and_sdk_identity_cannot_inject_headers(value):
+    client = apivideo.ApiClient(Configuration())
+    for setter in (client.set_application_name, client.set_sdk_name):
+        with pytest.raises(ApiValueError):
+            setter(value, "1.0.0")
+        with pytest.raises(ApiValueError):
+            setter("my-app", value)
+    assert all("\r" not in v and "\n" not in v for v in client.default_headers.values())
+
+
+@pytest.mark.parametrize("value", _CRLF_VALUES, ids=["crlf", "lf", "cr", "nul"])
+def test_default_headers_cannot_inject_headers(value):
+    client = apivideo.ApiClient(Configuration())
+    with pytest.raises(ApiValueError):
+        client.set_default_header("X-Custom", value)
+    with pytest.raises(ApiValueError):
+        client.set_default_header(value, "v")
+    with pytest.raises(ApiValueError):
+        client.user_agent = value
+    with pytest.raises(ApiValueError):
+        apivideo.ApiClient(Configuration(), header_name="X-Custom", header_value=value)
+
+
+def _assert_refused_before_sending(emu, make_call):
+    before = len(emu.requests)
+    with pytest.raises(ApiValueError):
+        make_call()
+    assert len(emu.requests) == before, "a request was sent"
+
+
+def test_cookie_cannot_inject_headers(emu):
+    """The ``cookie`` argument is a header value too: refused with ApiValueError, nothing sent."""
+    cfg = Configuration(host=emu.host, username=emu.api_key)
+    _assert_refused_before_sending(
+        emu, lambda: VideosApi(apivideo.ApiClient(cfg, cookie="a=b\r\nX-Injected: 1")).list()
+    )
+
+
+def test_default_headers_mutated_directly_cannot_inject_headers(emu):
+    client = apivideo.ApiClient(Configuration(host=emu.host, username=emu.api_key))
+    client.default_headers["X-Custom"] = "a\r\nX-Injected: 1"
+    _assert_refused_before_sending(emu, lambda: VideosApi(client).list())
+
+
+def test_upload_token_in_query_cannot_inject_headers(emu, client):
+    videos = VideosApi(client)
+    evil = "to1\r\nX-Injected: 1\r\n\r\nGET /videos HTTP/1.1"
+    before = len(emu.requests)
+    with pytest.raises(ApiException) as err:
+        videos.upload_with_upload_token(evil, b"abc")
+    assert err.value.status == 404
+    sent = emu.requests[before:]
+    assert len(sent) == 1
+    assert "X-Injected" not in sent[0].headers
+    assert "\r" not in sent[0].raw_path and "\n" not in sent[0].raw_path and " " not in sent[0].raw_path
+    assert ("token", evil) in sent[0].query
+
+
+def test_filename_cannot_inject_multipart_headers(emu, client):
+    videos = VideosApi(client)
+    vid = videos.create(VideoCreationPayload(title="f")).video_id
+    source = io.BytesIO(b"abc")
+    source.name = 'a"\r\nContent-Type: text/evil\r\n\r\nx.mp4'  # what _filename() reads
+    videos.upload(vid, source)
+    body = emu.requests[-1].body
+    head = body.split(b"\r\n\r\n", 1)[0]
+    assert b"text/evil" not in head
+    assert emu.source_sha256(vid) == hashlib.sha256(b"abc").hexdigest()
+
+
+# --------------------------------------------------------------------------- webhooks
+
+SECRET = "sig-secret-0123456789"
+BODY = json.dumps(
+    {
+        "type": "video.encoding.quality.completed",
+        "emittedAt": "2024-01-01T00:00:00Z",
+        "videoId": "vi1",
+        "encoding": "hls",
+        "quality": "720p",
+    }  # fmt: skip
+).encode()
+
+
+def _sign(body: bytes, secret: str = SECRET) -> str:
+    return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def test_webhook_signature_accepts_a_genuine_event():
+    event = webhooks.parse_event(BODY, {"X-Api-Video-Signature": _sign(BODY)}, secret=SECRET)
+    assert isinstance(event, webhooks.VideoEncodingQualityCompleted)
+    assert event.video_id == "vi1"
+    event = webhooks.parse_event(BODY, {"x-api-video-signature": _sign(BODY).upper()}, secret=SECRET)
+    assert event.quality == "720p"
+
+
+def test_webhook_signature_is_compared_in_constant_time(monkeypatch):
+    calls = []
+    real = hmac.compare_digest
+
+    def recording(a, b):
+        calls.append((a, b))
+        return real(a, b)
+
+    monkeypatch.setattr(hmac, "compare_digest", recording)
+    webhooks.verify_signature(BODY, _sign(BODY), SECRET)
+    with pytest.raises(webhooks.WebhookSignatureError):
+        webhooks.verify_signature(BODY, _sign(BODY, "other"), SECRET)
+    assert len(calls) == 2
+    assert {_sign(BODY)} <= {c for pair in calls for c in pair}
+
+
+@pytest.mark.parametrize(
+    "signature",
+    [
+        None,
+        "",
+        "   ",
+        "zz" * 32,
+        _sign(BODY)[:-1],
+        _sign(BODY) + "0",
+        _sign(BODY)[:32],
+        "0x" + _sign(BODY)[2:],
+        _sign(BODY, "wrong-secret"),
+        _sign(BODY + b" "),
+        "sha256=" + _sign(BODY),
+        "é" * 64,
+    ],
+    ids=[
+        "missing", "empty", "blank", "non_hex", "short", "long", "half", "0x_prefix", "wrong_secret",
+        "other_body", "prefixed", "non_ascii",
+    ],
+)  # fmt: skip
+def test_webhook_signature_rejections(signature):
+    headers = {} if signature is None else {"X-Api-Video-Signature": signature}
+    with pytest.raises(webhooks.WebhookSignatureError):
+        webhooks.parse_event(BODY, headers, secret=SECRET)
+
+
+def test_webhook_tampered_body_is_rejected():
+    signature = _sign(BODY)
+    for tampered in (BODY.replace(b"vi1", b"vi2"), BODY + b"\n", BODY[:-1], b"", BODY.upper()):
+        with pytest.raises(webhooks.WebhookSignatureError):
+            webhooks.parse_event(tampered, {"X-Api-Video-Signature": signature}, secret=SECRET)
+
+
+def test_webhook_wrong_or_empty_secret_is_rejected():
+    signature = _sign(BODY)
+    with pytest.raises(webhooks.WebhookSignatureError):
+        webhooks.parse_event(BODY, {"X-Api-Video-Signature": signature}, secret=SECRET + "x")
+    with pytest.raises((ApiValueError, webhooks.WebhookSignatureError)):
+        webhooks.parse_event(BODY, {"X-Api-Video-Signature": signature}, secret="")
+
+
+def test_webhook_signed_non_json_body_is_rejected_cleanly():
+    for body in (b"not json", b"[1, 2]", b"\xff\xfe"):
+        with pytest.raises(webhooks.WebhookSignatureError):
+            webhooks.parse_event(body, {"X-Api-Video-Signature": _sign(body)}, secret=SECRET)
