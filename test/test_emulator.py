@@ -85,6 +85,7 @@ def problem_of(r, status):
 
 # --- auth ---------------------------------------------------------------------------
 
+
 def test_auth_token_and_401s(api, emu):
     r = api.http.request("POST", emu.host + "/auth/api-key", json={"apiKey": emu.api_key})
     body = r.json()
@@ -142,6 +143,7 @@ def test_custom_api_key():
 
 
 # --- videos ---------------------------------------------------------------------------
+
 
 def test_video_crud(api):
     v = api.video(title="Maths", tags=["a", "b"], metadata=[{"key": "k", "value": "v"}], public=False)
@@ -235,6 +237,7 @@ def test_thumbnails(api):
 
 # --- uploads ---------------------------------------------------------------------------
 
+
 def test_whole_upload_and_status(api, emu):
     vid = api.video()["videoId"]
     st = api.call("GET", f"/videos/{vid}/status").json()
@@ -265,19 +268,22 @@ def test_chunked_upload_repeat_and_small_chunk(api, emu):
     problem_of(r, 400)
 
     for i, (a, b) in enumerate(pieces):
-        r = api.upload(f"/videos/{vid}/source", data[a:b + 1], content_range=f"bytes {a}-{b}/{total}")
+        r = api.upload(f"/videos/{vid}/source", data[a : b + 1], content_range=f"bytes {a}-{b}/{total}")
         assert r.status == 201 and r.json()["videoId"] == vid, r.data
         if i == 0:
             # chunk received again replaces (does not append)
-            r = api.upload(f"/videos/{vid}/source", data[a:b + 1], content_range=f"bytes {a}-{b}/{total}")
+            r = api.upload(f"/videos/{vid}/source", data[a : b + 1], content_range=f"bytes {a}-{b}/{total}")
             assert r.status == 201
             ingest = api.call("GET", f"/videos/{vid}/status").json()["ingest"]
             assert ingest["status"] == "uploading"
             assert ingest["receivedBytes"] == [{"from": 0, "to": CHUNK - 1, "total": total}]
             assert emu.source_sha256(vid) is None
             # a different TOTAL than before is refused
-            r = api.upload(f"/videos/{vid}/source", data[CHUNK:2 * CHUNK],
-                           content_range=f"bytes {CHUNK}-{2 * CHUNK - 1}/{total + 1}")
+            r = api.upload(
+                f"/videos/{vid}/source",
+                data[CHUNK : 2 * CHUNK],
+                content_range=f"bytes {CHUNK}-{2 * CHUNK - 1}/{total + 1}",
+            )
             problem_of(r, 400)
     assert emu.source_sha256(vid) == hashlib.sha256(data).hexdigest()
     assert len(api.call("GET", f"/videos/{vid}/status").json()["ingest"]["receivedBytes"]) == 3
@@ -319,11 +325,15 @@ def test_token_uploads(api, emu):
     # with videoId: chunks go to one video
     data = os.urandom(CHUNK + 5)
     total = len(data)
-    first = api.upload(f"/upload?token={token}", data[:CHUNK], auth=False,
-                       content_range=f"bytes 0-{CHUNK - 1}/{total}")
+    first = api.upload(f"/upload?token={token}", data[:CHUNK], auth=False, content_range=f"bytes 0-{CHUNK - 1}/{total}")
     vid = first.json()["videoId"]
-    second = api.upload(f"/upload?token={token}", data[CHUNK:], auth=False, fields={"videoId": vid},
-                        content_range=f"bytes {CHUNK}-{total - 1}/{total}")
+    second = api.upload(
+        f"/upload?token={token}",
+        data[CHUNK:],
+        auth=False,
+        fields={"videoId": vid},
+        content_range=f"bytes {CHUNK}-{total - 1}/{total}",
+    )
     assert second.status == 201 and second.json()["videoId"] == vid
     assert emu.source_sha256(vid) == hashlib.sha256(data).hexdigest()
     assert api.call("GET", "/videos").json()["pagination"]["itemsTotal"] == 3
@@ -345,7 +355,7 @@ def test_sink_mode():
         vid = a.video()["videoId"]
         total = len(data)
         for lo, hi in ((0, CHUNK - 1), (CHUNK, total - 1)):
-            r = a.upload(f"/videos/{vid}/source", data[lo:hi + 1], content_range=f"bytes {lo}-{hi}/{total}")
+            r = a.upload(f"/videos/{vid}/source", data[lo : hi + 1], content_range=f"bytes {lo}-{hi}/{total}")
             assert r.status == 201
         assert e.source_sha256(vid) == hashlib.sha256(data).hexdigest()
 
@@ -353,13 +363,19 @@ def test_sink_mode():
 def test_chunked_transfer_encoding(api, emu):
     vid = api.video()["videoId"]
     body, ctype = urllib3.encode_multipart_formdata({"file": ("v.mp4", b"abc" * 1000)})
-    r = api.call("POST", f"/videos/{vid}/source", headers={"Content-Type": ctype},
-                 body_raw=iter([body[:100], body[100:]]), chunked=True)
+    r = api.call(
+        "POST",
+        f"/videos/{vid}/source",
+        headers={"Content-Type": ctype},
+        body_raw=iter([body[:100], body[100:]]),
+        chunked=True,
+    )
     assert r.status == 201, r.data
     assert emu.source_sha256(vid) == hashlib.sha256(b"abc" * 1000).hexdigest()
 
 
 # --- faults and the log ------------------------------------------------------------------
+
 
 def test_inject_status_and_retry_after(api, emu):
     api.token()
@@ -441,6 +457,7 @@ def test_reset(api, emu):
 
 # --- other resources ----------------------------------------------------------------------
 
+
 def test_other_resources_smoke(api):
     ls = api.call("POST", "/live-streams", {"name": "live"})
     assert ls.status == 200 and ls.json()["liveStreamId"].startswith("li")
@@ -500,8 +517,13 @@ def test_other_resources_smoke(api):
 def test_cli_serves_until_ctrl_c():
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     env = dict(os.environ, PYTHONPATH=root + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    proc = subprocess.Popen([sys.executable, "-m", "apivideo.testing", "--api-key", "cli-key"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "apivideo.testing", "--api-key", "cli-key"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     try:
         lines = [proc.stdout.readline() for _ in range(3)]
         host = next(x.split()[-1] for x in lines if x.startswith("host:"))

@@ -94,7 +94,11 @@ def test_zero_retries_disables_retrying(emu, client, sleeps):
 
 @pytest.mark.parametrize(
     ("body", "content_type"),
-    [(b"<html><body>Bad gateway</body></html>", "text/html"), (b"", "text/plain"), (b'{"title": "trun', "application/json")],
+    [
+        (b"<html><body>Bad gateway</body></html>", "text/html"),
+        (b"", "text/plain"),
+        (b'{"title": "trun', "application/json"),
+    ],
 )
 def test_non_json_error_bodies_still_give_an_api_exception(emu, client, body, content_type):
     emu.inject("raw", status=418, body=body, content_type=content_type, path="/videos")

@@ -66,8 +66,8 @@ def test_parse_retry_after(headers, expected):
 
 
 def test_parse_retry_after_http_date():
-    from email.utils import formatdate
     import time
+    from email.utils import formatdate
 
     wait = parse_retry_after({"Retry-After": formatdate(time.time() + 20, usegmt=True)})
     assert wait is not None and 15 <= wait <= 21

@@ -112,9 +112,8 @@ def test_example_runs_as_written(section, world):
     if section == "list":
         assert response.pagination.current_page == 2 and response.pagination.page_size == 30
     if section == "delete":
-        from apivideo.api.videos_api import VideosApi
-
         import apivideo
+        from apivideo.api.videos_api import VideosApi
 
         with pytest.raises(apivideo.NotFoundException):
             VideosApi(namespace["api_client"]).get(world["ids"][0])
