@@ -7,6 +7,7 @@ import threading
 import time
 
 import pytest
+from conftest import is_emulator_thread
 
 import apivideo
 from apivideo.api.videos_api import VideosApi
@@ -16,7 +17,7 @@ from apivideo.model.video_creation_payload import VideoCreationPayload
 
 def _new_client_threads(before):
     """Threads started since ``before``, leaving out the emulator's own request handlers."""
-    return {t for t in set(threading.enumerate()) - before if "process_request_thread" not in t.name}
+    return {t for t in set(threading.enumerate()) - before if not is_emulator_thread(t)}
 
 
 def _auth_calls(emu, path):

@@ -20,6 +20,7 @@ from typing import Any, Callable, Dict, List, Optional, Set
 
 import pytest
 from _garbage_server import GarbageServer, drip, fixed, huge, silent
+from conftest import is_emulator_thread
 
 import apivideo
 from apivideo.api.upload_tokens_api import UploadTokensApi
@@ -313,7 +314,7 @@ def test_drop_mid_body_on_every_attempt_fails_cleanly(emu, client, sleeps):
 
 
 def _our_threads() -> Set[threading.Thread]:
-    return {t for t in threading.enumerate() if "process_request_thread" not in t.name}
+    return {t for t in threading.enumerate() if not is_emulator_thread(t)}
 
 
 def test_sixteen_threads_share_one_client_across_token_expiries(emu, config):

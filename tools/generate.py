@@ -928,7 +928,8 @@ def generate(spec_path: Path, root: Path) -> List[Path]:
     for rel, text in files.items():
         target = root / rel
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8", newline="\n")
+        with open(target, "w", encoding="utf-8", newline="\n") as out:  # Path.write_text has no newline= on 3.9
+            out.write(text)
     format_python([root / rel for rel in sorted(files) if rel.endswith(".py")])
     return sorted(Path(rel) for rel in files)
 

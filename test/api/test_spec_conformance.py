@@ -178,7 +178,9 @@ def _violations(openapi: OpenAPI, rec: Any) -> List[str]:
     filter_by = [(k, v) for k, v in query if k.startswith("filterBy[")]
     query = [(k, v) for k, v in query if not k.startswith("filterBy[")]
     found = []
-    for err in openapi.iter_request_errors(RecordedOpenAPIRequest(rec, query)):
+    # openapi-core >= 0.23 has iter_request_errors; 0.22 (the last for Python 3.9) has it on the validator
+    iter_errors = getattr(openapi, "iter_request_errors", None) or openapi.request_validator.iter_errors
+    for err in iter_errors(RecordedOpenAPIRequest(rec, query)):
         cause = err.__cause__
         found.append(f"{type(err).__name__}: {err} ({cause!r})")
     return found + _filter_by_problems(method, path, filter_by)
