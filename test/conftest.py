@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from typing import Iterator, List
 
 import pytest
@@ -12,12 +11,6 @@ from apivideo.configuration import Configuration
 from apivideo.testing import Emulator
 
 MIB = 1024 * 1024
-
-
-def is_emulator_thread(thread: threading.Thread) -> bool:
-    """The emulator's own request-handler threads (named so on 3.10+, recognised by their target on 3.9)."""
-    target = getattr(thread, "_target", None)
-    return "process_request_thread" in thread.name or getattr(target, "__name__", "") == "process_request_thread"
 
 
 @pytest.fixture(scope="session")

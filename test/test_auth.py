@@ -7,7 +7,7 @@ import threading
 import time
 
 import pytest
-from conftest import is_emulator_thread
+from _threads import is_emulator_thread
 
 import apivideo
 from apivideo.api.videos_api import VideosApi

@@ -20,7 +20,7 @@ from typing import Any, Callable, Dict, List, Optional, Set
 
 import pytest
 from _garbage_server import GarbageServer, drip, fixed, huge, silent
-from conftest import is_emulator_thread
+from _threads import is_emulator_thread
 
 import apivideo
 from apivideo.api.upload_tokens_api import UploadTokensApi
