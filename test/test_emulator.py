@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from json import dumps as _dumps
 
 import pytest
 import urllib3
@@ -18,6 +19,35 @@ from apivideo.testing import Emulator
 
 MIB = 1024 * 1024
 CHUNK = 5 * MIB
+
+
+class _Response:
+    """A urllib3 response with ``json()``, which urllib3 1.26 lacks."""
+
+    def __init__(self, resp):
+        self._resp = resp
+
+    def json(self):
+        return json.loads(self._resp.data)
+
+    def __getattr__(self, name):
+        return getattr(self._resp, name)
+
+
+class _Http:
+    """``urllib3.PoolManager`` with the ``json=`` argument of urllib3 2 on both 1.26 and 2.x."""
+
+    def __init__(self, **kwargs):
+        self._pool = urllib3.PoolManager(**kwargs)
+
+    def request(self, method, url, json=None, **kwargs):
+        if json is not None:
+            kwargs["body"] = _dumps(json).encode()
+            kwargs["headers"] = {**(kwargs.get("headers") or {}), "Content-Type": "application/json"}
+        return _Response(self._pool.request(method, url, **kwargs))
+
+    def __getattr__(self, name):
+        return getattr(self._pool, name)
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +66,7 @@ def api(emu):
 class Api:
     def __init__(self, emu):
         self.emu = emu
-        self.http = urllib3.PoolManager(retries=False, timeout=10)
+        self.http = _Http(retries=False, timeout=10)
         self._token = None
 
     def token(self):
@@ -135,7 +165,7 @@ def test_basic_auth(api, emu):
 
 def test_custom_api_key():
     with Emulator(api_key="k1") as e:
-        http = urllib3.PoolManager(retries=False)
+        http = _Http(retries=False)
         assert e.api_key == "k1"
         assert http.request("POST", e.host + "/auth/api-key", json={"apiKey": "k1"}).status == 200
         assert http.request("POST", e.host + "/auth/api-key", json={"apiKey": "emulator-api-key"}).status == 400
@@ -528,7 +558,7 @@ def test_cli_serves_until_ctrl_c():
         lines = [proc.stdout.readline() for _ in range(3)]
         host = next(x.split()[-1] for x in lines if x.startswith("host:"))
         assert any("cli-key" in x for x in lines)
-        r = urllib3.PoolManager(retries=False).request("POST", host + "/auth/api-key", json={"apiKey": "cli-key"})
+        r = _Http(retries=False).request("POST", host + "/auth/api-key", json={"apiKey": "cli-key"})
         assert r.status == 200
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=10)
