@@ -70,6 +70,7 @@ def list_of(item: Any) -> Decoder:
             raise ApiValueError(f"expected a JSON array, got {type(value).__name__}")
         return [None if v is None else dec(v) for v in value]
 
+    decode_list.list_item = item  # type: ignore[attr-defined]  # lets models inline the loop
     return decode_list
 
 
