@@ -330,6 +330,17 @@ def test_progressive_parts(api, emu):
     assert emu.source_sha256(vid) == hashlib.sha256(data).hexdigest()
 
 
+def test_parts_may_announce_their_number_on_every_chunk(api, emu):
+    data = os.urandom(2 * CHUNK + 10)
+    vid = api.video()["videoId"]
+    assert api.upload(f"/videos/{vid}/source", data[:CHUNK], content_range="part 1/3").status == 201
+    assert api.upload(f"/videos/{vid}/source", data[CHUNK : 2 * CHUNK], content_range="part 2/3").status == 201
+    assert emu.source_sha256(vid) is None
+    problem_of(api.upload(f"/videos/{vid}/source", data[:10], content_range="part 4/3"), 400)
+    assert api.upload(f"/videos/{vid}/source", data[2 * CHUNK :], content_range="part 3/3").status == 201
+    assert emu.source_sha256(vid) == hashlib.sha256(data).hexdigest()
+
+
 def test_switching_from_parts_to_ranges_starts_over(api, emu):
     data = os.urandom(CHUNK + 10)
     vid = api.video()["videoId"]

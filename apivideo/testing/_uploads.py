@@ -26,7 +26,7 @@ class ContentRange:
         self.kind = kind
         self.start = start  # bytes: FROM; part: N
         self.end = end  # bytes: TO (inclusive); part: N
-        self.total = total  # bytes: TOTAL; part: N when last, else None
+        self.total = total  # bytes: TOTAL; part: the number of parts when announced (N/M), else None
 
     @classmethod
     def parse(cls, header: str | None) -> ContentRange | None:
@@ -48,9 +48,9 @@ class ContentRange:
             if m.group(2) == "*":
                 return cls("part", n, n, None)
             total = int(m.group(2))
-            if total != n:
-                raise _range_error("Only the last part may carry the number of parts (part N/N).")
-            return cls("part", n, n, total)
+            if n > total:
+                raise _range_error(f"Part {n} is beyond the announced {total} parts.")
+            return cls("part", n, n, total)  # part N/M with N < M: a part of an upload whose size is known
         raise _range_error("Expected 'bytes FROM-TO/TOTAL' or 'part N/*' or 'part N/N'.")
 
 
@@ -149,8 +149,8 @@ class SourceUpload:
                 raise _range_error(f"This upload has {self.parts_total} parts.")
             is_last = n == self.parts_total
         else:
-            is_last = cr.total is not None
-            if is_last and any(p > n for p in self.parts):
+            is_last = cr.total is not None and n == cr.total
+            if cr.total is not None and any(p > cr.total for p in self.parts):
                 raise _range_error("A part with a higher number was already received.")
         if not is_last and size < MIN_CHUNK:
             raise _range_error(f"Every part except the last must be at least {MIN_CHUNK} bytes.", name="file")
