@@ -883,7 +883,13 @@ def render_model_doc(rec: ModelRec, reader: Reader) -> str:
 def render_docs_index(reader: Reader, tags: List[str]) -> str:
     out = [MD_HEADER, "# apivideo reference", "",
            "Generated from the api.video OpenAPI spec. Every endpoint method takes its required parameters",
-           "positionally and the optional ones by keyword.", "", "## Endpoints", "",
+           "positionally and the optional ones by keyword.", "", "## Guides", "",
+           "- [Uploading videos](uploads.md): chunks, progress, resume, parallel parts, progressive sessions",
+           "- [Testing your application offline](testing.md): the local emulator, faults, the request log",
+           "- [The command line](cli.md): `apivideo upload`, `videos`, `tokens`, `emulator`, `demo`",
+           "- Lists across pages: `apivideo.pagination.paginate` and `iter_pages`",
+           "- Webhooks: `apivideo.webhooks.parse_event` verifies the signature and types the event",
+           "", "## Endpoints", "",
            "Class | Module | Methods", "----- | ------ | -------"]  # fmt: skip
     for tag in tags:
         n = sum(1 for op in reader.ops if op.tag == tag)
