@@ -168,3 +168,29 @@ def test_tls_verification_uses_certifi_by_default():
 def test_turning_tls_verification_off_logs_a_warning(caplog):
     Configuration(verify_ssl=False)
     assert "verification is turned off" in caplog.text
+
+
+def test_call_api_keeps_the_official_low_level_entry_point(emu, client):
+    from apivideo.model.video import Video
+
+    created = VideosApi(client).create(VideoCreationPayload(title="low level"))
+    data, status, headers = client.call_api(
+        "/videos/{videoId}", "GET", path_params={"videoId": created.video_id}, response_type=(Video,),
+        auth_settings=["apiKey"],
+    )  # fmt: skip
+    assert isinstance(data, Video) and data.title == "low level" and status == 200
+    only = client.call_api(
+        "/videos", "GET", query_params=[("tags[]", ["x"])], response_type=(dict,), _return_http_data_only=True
+    )
+    assert only["data"] == []
+    assert ("tags[]", "x") in _last(emu).query
+
+
+def test_async_upload_returns_a_result_to_wait_for(emu, client, tmp_path):
+    path = tmp_path / "clip.mp4"
+    path.write_bytes(b"\x07" * 1000)
+    api = VideosApi(client)
+    video_id = api.create(VideoCreationPayload(title="async")).video_id
+    pending = api.upload(video_id, str(path), async_req=True)
+    assert pending.get(10).video_id == video_id
+    assert emu.source_sha256(video_id) is not None
