@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import copy
 import logging
 import threading
 import time
@@ -60,7 +59,7 @@ class AuthenticatedApiClient(ApiClient):
         if not api_key.strip():
             raise ApiValueError("AuthenticatedApiClient() argument 'api_key' must not be empty")
         if configuration is not None and not configuration.host_is_set:
-            configuration = copy.copy(configuration)
+            configuration = configuration.copy()  # the caller's object keeps its own (unset) host
         super().__init__(configuration=configuration, **kwargs)
         if not self.configuration.host_is_set:
             self.configuration.host = PRODUCTION_HOST if production else SANDBOX_HOST

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import logging
 from typing import Any, Dict, Optional, Tuple, Union
 
@@ -206,6 +205,8 @@ class Configuration:
         return cls()
 
     def copy(self) -> Configuration:
+        import copy
+
         return copy.copy(self)
 
     def __repr__(self) -> str:

@@ -20,7 +20,6 @@ from typing import IO, TYPE_CHECKING, Any, Callable, Generic, List, Mapping, Opt
 from apivideo.api_client import ApiClient
 from apivideo.exceptions import ApiException, ApiTypeError
 from apivideo.model_utils import Model, validate
-from apivideo.validation import check_value, type_problem
 from apivideo.wire import encode_path_segment, encode_query, query_pairs
 
 if TYPE_CHECKING:
@@ -109,6 +108,8 @@ def _checker(tp: Any, where: str) -> Callable[[Any], Optional[str]]:
         )  # fmt: skip
     if tp is str:
         return lambda v: None if isinstance(v, str) else f"expected str, got {type(v).__name__}"
+    from apivideo.validation import type_problem
+
     return lambda v: type_problem(v, tp)
 
 
@@ -193,6 +194,8 @@ class EndPoint:
             if problem:
                 raise ApiTypeError(f"{op.name}() argument '{p.name}': {problem}")
             if checks and (p.enum or p.minimum is not None or p.maximum is not None):
+                from apivideo.validation import check_value
+
                 check_value(f"{op.name}() argument '{p.name}'", value, p.enum, p.minimum, p.maximum)
             where = p.where
             if where == "path":

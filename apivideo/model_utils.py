@@ -19,9 +19,23 @@ import datetime as _dt
 import re
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Dict, Iterator, List, Optional, Tuple, TypeVar
 
-from apivideo.decoders import Decoder, as_decoder, dict_of, list_of, parse_date, parse_datetime
 from apivideo.exceptions import ApiAttributeError, ApiKeyError, ApiTypeError, ApiValueError
-from apivideo.validation import check_value, type_problem
+
+if TYPE_CHECKING:
+    from apivideo.decoders import Decoder, dict_of, list_of, parse_date, parse_datetime
+
+# The decoders are re-exported here (models import them from this module) but loaded only when a model module
+# needs one: importing an Api class then costs no decoder or validation code.
+_LAZY = {"parse_datetime", "parse_date", "list_of", "dict_of", "as_decoder"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        from apivideo import decoders
+
+        return getattr(decoders, name)
+    raise AttributeError(f"module 'apivideo.model_utils' has no attribute '{name}'")
+
 
 if TYPE_CHECKING:
     from typing_extensions import Self, dataclass_transform
@@ -71,7 +85,11 @@ class Field:
         self.wire = wire
         self.default = None if default is _MISSING else default
         self.kw_only = kw_only
-        self.decode = as_decoder(decode) if decode is not None else None
+        if decode is not None:
+            from apivideo.decoders import as_decoder
+
+            decode = as_decoder(decode)
+        self.decode: Optional[Decoder] = decode
         self.enum = enum
         self.minimum = minimum
         self.maximum = maximum
@@ -359,6 +377,8 @@ def _compile_decoder(cls: type[Model]) -> Callable[[Any], Any]:
                 env[f"d{i}"] = fast(f.decode)
                 decode = [f"v = d{i}(v)"]
             else:  # a list of models or datetimes: the loop is inlined here
+                from apivideo.decoders import as_decoder
+
                 env[f"d{i}"] = fast(as_decoder(item))
                 decode = [
                     "if type(v) is not list:",
@@ -428,6 +448,8 @@ def _hints(cls: type) -> Dict[str, Any]:
 
 
 def _check_type(cls: type, f: Field, value: Any) -> None:
+    from apivideo.validation import type_problem
+
     problem = type_problem(value, _hints(cls).get(f.name, Any))
     if problem:
         raise ApiTypeError(f"{cls.__name__}.{f.name}: {problem}")
@@ -435,6 +457,8 @@ def _check_type(cls: type, f: Field, value: Any) -> None:
 
 def validate(model: Model, where: str) -> None:
     """Check a request model against its declared types, enums and ranges (raises ApiTypeError/ApiValueError)."""
+    from apivideo.validation import check_value, type_problem
+
     cls = type(model)
     hints = _hints(cls)
     for f in cls._fields:

@@ -16,7 +16,6 @@ from urllib3.exceptions import (
     SSLError,
 )
 
-from apivideo._deadline import POOL_CLASSES
 from apivideo.configuration import Configuration
 from apivideo.exceptions import ApiConnectionException, ApiTimeoutException, ApiValueError
 
@@ -96,6 +95,8 @@ class RESTClientObject:
         else:
             self.pool_manager = urllib3.PoolManager(**kwargs)
         _install_log_filter()
+        from apivideo._deadline import POOL_CLASSES
+
         self.pool_manager.pool_classes_by_scheme = POOL_CLASSES  # the whole answer within the read timeout
         self._default_timeout = urllib3.Timeout(connect=cfg.connect_timeout, read=cfg.read_timeout)
 
