@@ -22,10 +22,11 @@ from typing import TYPE_CHECKING, Any, Callable, ClassVar, Dict, Iterator, List,
 from apivideo.exceptions import ApiAttributeError, ApiKeyError, ApiTypeError, ApiValueError
 
 if TYPE_CHECKING:
-    from apivideo.decoders import Decoder, dict_of, list_of, parse_date, parse_datetime
+    from apivideo.decoders import dict_of, list_of, parse_date, parse_datetime
 
 # The decoders are re-exported here (models import them from this module) but loaded only when a model module
 # needs one: importing an Api class then costs no decoder or validation code.
+Decoder = Callable[[Any], Any]
 _LAZY = {"parse_datetime", "parse_date", "list_of", "dict_of", "as_decoder"}
 
 
