@@ -1,0 +1,632 @@
+"""Benchmark this SDK against the official client (api-video 1.4.7) and a raw urllib3 floor.
+
+    python benchmarks/run.py            # full suite (several minutes): 1 GiB uploads, 5 repetitions
+    python benchmarks/run.py --quick    # smoke run (< 60 s): tiny sizes, 1 repetition, never asserts timings
+
+Run it with the python of the virtualenv where this SDK is installed (``pip install -e .``): that interpreter
+runs the driver, the local emulator, our measurements and the floors. The official client gets its own
+virtualenv (``benchmarks/.venv-official``, created on first use). Every measurement runs in a fresh child
+process; the emulator runs in this (otherwise idle) driver process, so a child's CPU time is the client's alone.
+See benchmarks/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+WORKER = HERE / "_worker.py"
+OFFICIAL_VENV = HERE / ".venv-official"
+OFFICIAL_REQ = "api-video==1.4.7"
+RESULTS_DIR = HERE / "results"
+README = HERE / "README.md"
+BEGIN, END = "<!-- results:begin -->", "<!-- results:end -->"
+MiB = 1024 * 1024
+EXAMPLE_CANDIDATES = [
+    Path("/work/shared/payloads/videos/list/responses/200.json"),
+    REPO.parent / "shared" / "payloads" / "videos" / "list" / "responses" / "200.json",
+]
+PHASES = ("import", "decode", "list", "get", "threads", "exit", "upload")
+IMPORT_CODE = {
+    "ours": "from apivideo.api.videos_api import VideosApi",
+    "official": "from apivideo.api.videos_api import VideosApi",
+    "floor": "import json, urllib3",
+}
+
+
+def log(msg: str) -> None:
+    sys.stderr.write(f"[{time.strftime('%H:%M:%S')}] {msg}\n")
+    sys.stderr.flush()
+
+
+# --------------------------------------------------------------------------- child processes
+
+
+class ChildFailed(RuntimeError):
+    pass
+
+
+class Runner:
+    """Starts children with a clean environment from an empty directory (so ``-c`` never imports the
+    checkout's ``apivideo`` by accident) and collects their rusage with ``wait4``."""
+
+    def __init__(self, timeout: float) -> None:
+        self.cwd = tempfile.mkdtemp(prefix="apivideo-bench-cwd-")
+        drop = ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "PYTHONDONTWRITEBYTECODE", "PYTHONPYCACHEPREFIX")
+        self.env = {k: v for k, v in os.environ.items() if k not in drop}
+        # Children import from compiled bytecode, as after a pip install, even where the environment disables
+        # writing it (PYTHONDONTWRITEBYTECODE would make every import of an edited checkout compile from
+        # source): bytecode goes to a private cache, for every interpreter alike, removed at the end.
+        self.pycache = tempfile.mkdtemp(prefix="apivideo-bench-pycache-")
+        self.env["PYTHONPYCACHEPREFIX"] = self.pycache
+        self.timeout = timeout
+        self.failures: List[str] = []
+
+    def run(self, python: str, args: List[str]) -> Tuple[str, float, float]:
+        """(stdout, child CPU seconds (user + system), wall seconds)."""
+        with tempfile.TemporaryFile() as err:
+            w0 = time.perf_counter()
+            proc = subprocess.Popen([python, *args], cwd=self.cwd, env=self.env, stdout=subprocess.PIPE, stderr=err)
+            assert proc.stdout is not None
+            out = proc.stdout.read().decode()
+            proc.stdout.close()
+            _, status, usage = os.wait4(proc.pid, 0)
+            wall = time.perf_counter() - w0
+            proc.returncode = os.waitstatus_to_exitcode(status)
+            if proc.returncode != 0:
+                err.seek(0)
+                tail = err.read().decode(errors="replace")[-3000:]
+                raise ChildFailed(
+                    f"{Path(python).parent.parent.name}: {' '.join(args)[:200]} -> exit {proc.returncode}\n{tail}"
+                )
+        return out, usage.ru_utime + usage.ru_stime, wall
+
+    def task(self, python: str, task: str, impl: str, params: Dict[str, Any]) -> Optional[Dict[str, Any]]:
+        try:
+            out, cpu, wall = self.run(python, [str(WORKER), task, impl, json.dumps(params)])
+        except ChildFailed as exc:
+            log(f"FAILED {task}/{impl}: {exc}")
+            self.failures.append(f"{task}/{impl}: {str(exc).splitlines()[0]}")
+            return None
+        result: Dict[str, Any] = json.loads(out.strip().splitlines()[-1])
+        result["child_cpu"], result["child_wall"] = cpu, wall
+        return result
+
+    def close(self) -> None:
+        shutil.rmtree(self.cwd, ignore_errors=True)
+        shutil.rmtree(self.pycache, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------- setup
+
+
+def ensure_official(runner: Runner, quick: bool) -> Optional[str]:
+    """The official client's python, creating its virtualenv if needed; None when that is impossible in quick
+    mode (a full run fails instead)."""
+    python = OFFICIAL_VENV / "bin" / "python"
+    probe = "import apivideo, sys; sys.stdout.write(apivideo.__version__ + ' ' + apivideo.__file__)"
+    try:
+        if python.exists():
+            out, _, _ = runner.run(str(python), ["-c", probe])
+            if out.startswith("1.4.7 ") and str(OFFICIAL_VENV) in out:
+                return str(python)
+        log(f"creating {OFFICIAL_VENV.relative_to(REPO)} with {OFFICIAL_REQ}")
+        subprocess.run([sys.executable, "-m", "venv", "--clear", str(OFFICIAL_VENV)], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", OFFICIAL_REQ],
+                       check=True, env=runner.env)  # fmt: skip
+        out, _, _ = runner.run(str(python), ["-c", probe])
+        if not out.startswith("1.4.7 "):
+            raise RuntimeError(f"unexpected official client: {out}")
+        return str(python)
+    except (OSError, subprocess.CalledProcessError, RuntimeError, ChildFailed) as exc:
+        if quick:
+            log(f"official client unavailable, skipped ({exc})")
+            return None
+        raise SystemExit(f"cannot set up the official client in {OFFICIAL_VENV}: {exc}") from exc
+
+
+def check_ours(runner: Runner) -> str:
+    out, _, _ = runner.run(sys.executable, ["-c", "import apivideo, sys; sys.stdout.write(apivideo.__file__)"])
+    if not out.startswith(str(REPO)):
+        log(f"warning: {sys.executable} imports apivideo from {out}, not from {REPO}")
+    return out
+
+
+def seed_videos(host: str, key: str, count: int) -> List[str]:
+    """Create ``count`` realistic videos on the emulator (shape of the API reference's list example)."""
+    import urllib3
+
+    pool = urllib3.PoolManager()
+    r = pool.request("POST", host + "/auth/api-key", body=json.dumps({"apiKey": key}).encode(),
+                     headers={"Content-Type": "application/json"})  # fmt: skip
+    headers = {"Authorization": "Bearer " + json.loads(r.data)["access_token"], "Content-Type": "application/json"}
+    ids = []
+    for i in range(count):
+        payload = {
+            "title": f"Maths video #{i}", "description": "An amazing video explaining the string theory",
+            "language": "en", "public": False, "panoramic": False, "mp4Support": True,
+            "tags": ["maths", "string theory", "video"],
+            "metadata": [{"key": "Author", "value": "John Doe"}, {"key": "Format", "value": "Tutorial"}],
+        }  # fmt: skip
+        r = pool.request("POST", host + "/videos", body=json.dumps(payload).encode(), headers=headers)
+        if r.status != 201:
+            raise SystemExit(f"seeding the emulator failed: HTTP {r.status} {r.data[:300]!r}")
+        ids.append(json.loads(r.data)["videoId"])
+    pool.clear()
+    return ids
+
+
+def make_upload_file(directory: Optional[str], size: int) -> Tuple[str, str]:
+    """A temp file of ``size`` bytes: 1 MiB of random bytes, then a sparse hole (reads cost no disk I/O).
+    Returns (path, sha256)."""
+    fd, path = tempfile.mkstemp(prefix="apivideo-bench-", suffix=".bin", dir=directory)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(os.urandom(min(MiB, size)))
+        fh.truncate(size)
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while True:
+            block = fh.read(8 * MiB)
+            if not block:
+                break
+            digest.update(block)
+    return path, digest.hexdigest()
+
+
+def machine_info(ours_python: str, official_python: Optional[str]) -> Dict[str, Any]:
+    cpu = "?"
+    try:
+        with open("/proc/cpuinfo") as fh:
+            cpu = next((line.split(":", 1)[1].strip() for line in fh if line.startswith("model name")), "?")
+    except OSError:
+        pass
+    try:
+        uname = subprocess.run(["uname", "-a"], capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        uname = " ".join(platform.uname())
+    import urllib3
+
+    return {
+        "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "uname": uname,
+        "cpu": cpu,
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "urllib3": urllib3.__version__,
+        "ours_python": ours_python,
+        "official_python": official_python,
+    }
+
+
+# --------------------------------------------------------------------------- the suite
+
+
+def med(values: List[float]) -> float:
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else float("nan")
+
+
+def rotated(items: List[Any], rep: int) -> List[Any]:
+    """The same items in a different order each repetition, so no one always runs first."""
+    k = rep % len(items)
+    return items[k:] + items[:k]
+
+
+class Suite:
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.quick = args.quick
+        self.runner = Runner(timeout=600)
+        self.ours = sys.executable
+        self.official: Optional[str] = None
+        self.raw: Dict[str, Any] = {}
+        self.example = next((str(p) for p in EXAMPLE_CANDIDATES if p.exists()), None)
+
+    def pythons(self) -> Dict[str, str]:
+        out = {"ours": self.ours}
+        if self.official:
+            out["official"] = self.official
+        return out
+
+    def collect(self, name: str, rep_count: int, jobs: List[Tuple[str, Callable[[], Any]]]) -> None:
+        """Run every job once per repetition, interleaved, in a rotated order; keep each result."""
+        store: Dict[str, List[Any]] = self.raw.setdefault(name, {})
+        for rep in range(rep_count):
+            for label, job in rotated(jobs, rep):
+                result = job()
+                if result is not None:
+                    store.setdefault(label, []).append(result)
+        log(f"{name}: done ({rep_count} repetition(s))")
+
+    # -- phases ------------------------------------------------------------------------------
+
+    def phase_import(self, reps: int) -> None:
+        def job(python: str, impl: str) -> Callable[[], Any]:
+            def run() -> Any:
+                try:
+                    _, cpu, wall = self.runner.run(python, ["-c", IMPORT_CODE[impl]])
+                except ChildFailed as exc:
+                    self.runner.failures.append(f"import/{impl}: {exc}")
+                    return None
+                return {"cpu": cpu, "wall": wall}
+
+            return run
+
+        jobs = []
+        for impl, python in self.pythons().items():
+            for _ in range(2):  # warm the bytecode caches and the page cache first
+                self.runner.run(python, ["-c", IMPORT_CODE[impl]])
+                self.runner.run(python, ["-c", IMPORT_CODE["floor"]])
+            jobs.append((impl, job(python, impl)))
+            jobs.append((f"floor@{impl}", job(python, "floor")))
+        self.collect("import", reps, jobs)
+
+    def phase_decode(self, reps: int) -> None:
+        params = {"example": self.example, "rounds": 3 if self.quick else 7}
+        jobs = [(impl, self._task(py, "decode", impl, params)) for impl, py in self.pythons().items()]
+        self.collect("decode", reps, jobs)
+        mem = [(impl, self._task(py, "memory", impl, {"example": self.example})) for impl, py in self.pythons().items()]
+        self.collect("memory", 1 if self.quick else 2, mem)
+
+    def phase_calls(self, reps: int, op: str, n: int) -> None:
+        params = dict(self.server, op=op, n=n, rounds=3 if self.quick else 5)
+        jobs = [(impl, self._task(py, "calls", impl, params)) for impl, py in self.pythons().items()]
+        self.collect(op, reps, jobs)
+
+    def phase_threads(self, reps: int) -> None:
+        params = dict(self.server, duration=0.3 if self.quick else 1.0, rounds=1 if self.quick else 4)
+        jobs = [("floor", self._task(self.ours, "threads", "floor", params))]
+        jobs += [(impl, self._task(py, "threads", impl, params)) for impl, py in self.pythons().items()]
+        self.collect("threads", reps, jobs)
+
+    def phase_exit(self, reps: int) -> None:
+        emu = self.emu
+
+        def job(python: str, impl: str) -> Callable[[], Any]:
+            def run() -> Any:
+                emu.clear_requests()
+                result = self.runner.task(python, "exit", impl, self.server)
+                if result is not None:
+                    seen = [f"{r.method} {r.path}" for r in emu.requests]
+                    result["requests_total"] = len(seen)
+                    result["requests_at_exit"] = seen[result["requests_before_exit"] :]
+                return result
+
+            return run
+
+        self.collect("exit", reps, [(impl, job(py, impl)) for impl, py in self.pythons().items()])
+
+    def phase_upload(self, reps: int, size: int, chunks: List[int]) -> None:
+        """Each chunk size against two servers: the emulator in sink mode (every byte hashed, the sha256
+        checked) and the raw discard server of ``_sink.py`` (client-bound)."""
+        from _sink import SinkServer
+
+        path, sha = make_upload_file(self.args.tmpdir, size)
+        emu = self.emu
+        try:
+            log(f"upload file: {size / MiB:.0f} MiB at {path}")
+            impls = [("floor", self.ours), *self.pythons().items()]
+            with SinkServer() as raw:
+                raw_server = {"host": raw.host, "key": "any-key"}
+                for chunk in chunks:
+                    for target, server in (("raw", raw_server), ("emu", self.server)):
+                        params = dict(server, path=path, chunk=chunk)
+
+                        def job(python: str, impl: str, params: Dict[str, Any] = params, target: str = target) -> Any:
+                            def run() -> Any:
+                                emu.clear_requests()
+                                raw.reset_counters()
+                                result = self.runner.task(python, "upload", impl, params)
+                                if result is None:
+                                    return None
+                                if target == "emu":
+                                    got = emu.source_sha256(result["video_id"])
+                                    result["requests"] = len(emu.requests)
+                                    result["verified"] = got == sha
+                                    problem = f"the emulator's sha256 of the upload differs ({got})"
+                                else:
+                                    result["requests"], result["body_bytes"] = raw.requests, raw.body_bytes
+                                    result["verified"] = size < raw.body_bytes < size + 64 * 1024 * raw.requests
+                                    problem = f"the raw server received {raw.body_bytes} body bytes"
+                                if not result["verified"]:
+                                    self.runner.failures.append(f"upload/{target}/{impl}: {problem}")
+                                return result
+
+                            return run
+
+                        jobs = [(impl, job(py, impl)) for impl, py in impls]
+                        self.collect(f"upload_{target}_{chunk // MiB}MiB", reps, jobs)
+        finally:
+            os.unlink(path)
+
+    def _task(self, python: str, task: str, impl: str, params: Dict[str, Any]) -> Callable[[], Any]:
+        return lambda: self.runner.task(python, task, impl, params)
+
+    # -- main --------------------------------------------------------------------------------
+
+    def run(self) -> Dict[str, Any]:
+        from apivideo.testing import Emulator
+
+        args = self.args
+        check_ours(self.runner)
+        if not args.skip_official:
+            self.official = ensure_official(self.runner, self.quick)
+        reps = args.reps or (1 if self.quick else 5)
+        upload_reps = args.upload_reps or (1 if self.quick else 3)
+        size = int((args.upload_mib or (20 if self.quick else 1024)) * MiB)
+        chunks = [5 * MiB, 8 * MiB] if self.quick else [50 * MiB, 128 * MiB]
+        started = time.perf_counter()
+        with Emulator(sink=True) as emu:
+            self.emu = emu
+            ids = seed_videos(emu.host, emu.api_key, 100)
+            self.server = {"host": emu.host, "key": emu.api_key, "video_id": ids[37]}
+            log(f"emulator (sink mode) at {emu.host} holding {len(ids)} videos; reps={reps}")
+            only = set(filter(None, args.only.split(","))) or set(PHASES)
+            if args.skip_upload:
+                only.discard("upload")
+            if "import" in only:
+                self.phase_import(6 * reps)
+            if "decode" in only:
+                self.phase_decode(reps)
+            if "list" in only:
+                self.phase_calls(reps, "list", 5 if self.quick else 30)
+            if "get" in only:
+                self.phase_calls(reps, "get", 20 if self.quick else 200)
+            if "threads" in only:
+                self.phase_threads(max(1, min(reps, 3)))
+            if "exit" in only:
+                self.phase_exit(reps)
+            if "upload" in only:
+                self.phase_upload(upload_reps, size, chunks)
+        self.runner.close()
+        return {
+            "config": {"quick": self.quick, "reps": reps, "upload_reps": upload_reps, "upload_bytes": size,
+                       "chunks": chunks, "example": self.example, "elapsed_s": time.perf_counter() - started},
+            "machine": machine_info(self.ours, self.official),
+            "raw": self.raw,
+            "failures": self.runner.failures,
+        }  # fmt: skip
+
+
+# --------------------------------------------------------------------------- report
+
+
+def ms(seconds: float) -> str:
+    if seconds != seconds:
+        return "n/a"
+    if seconds < 0.001:
+        return f"{seconds * 1e6:.0f} µs"
+    return f"{seconds * 1e3:.1f} ms" if seconds < 1 else f"{seconds * 1e3:.0f} ms"
+
+
+def ratio(a: float, b: float) -> float:
+    return a / b if b and a == a and b == b else float("nan")
+
+
+def fx(x: float) -> str:
+    return "n/a" if x != x else f"{x:.2f}x"
+
+
+def summarize(results: Dict[str, Any]) -> List[Dict[str, Any]]:
+    """One row per metric: official, ours, floor, ours/floor, target and whether it is met."""
+    raw = results["raw"]
+    rows: List[Dict[str, Any]] = []
+
+    def field(phase: str, impl: str, key: str) -> float:
+        return med([r.get(key) for r in raw.get(phase, {}).get(impl, [])])
+
+    def has(phase: str, impl: str) -> bool:
+        return bool(raw.get(phase, {}).get(impl))
+
+    def add(metric: str, official: str, ours: str, floor: str, rel: str, target: str, met: Optional[bool],
+            **extra: Any) -> None:  # fmt: skip
+        verdict = "n/a" if met is None else ("yes" if met else "**no**")
+        rows.append({"metric": metric, "official": official, "ours": ours, "floor": floor, "ours/floor": rel,
+                     "target": target, "met?": verdict, **extra})  # fmt: skip
+
+    # import
+    o, f = field("import", "ours", "cpu"), field("import", "floor@ours", "cpu")
+    off, off_f = field("import", "official", "cpu"), field("import", "floor@official", "cpu")
+    r = ratio(o, f)
+    add("`from apivideo.api.videos_api import VideosApi`, fresh process, CPU (floor: `import json, urllib3`)",
+        f"{ms(off)} ({fx(ratio(off, off_f))})" if has("import", "official") else "n/a", ms(o), ms(f), fx(r),
+        "<= 1.10x", r <= 1.10 if r == r else None,
+        wall={k: field("import", k, "wall") for k in ("ours", "floor@ours", "official", "floor@official")})  # fmt: skip
+
+    # decode
+    o, f = field("decode", "ours", "sdk_cpu"), field("decode", "ours", "floor_cpu")
+    off, off_f = field("decode", "official", "sdk_cpu"), field("decode", "official", "floor_cpu")
+    r = ratio(o, f)
+    add("decode a 100-video page into models, CPU (floor: `json.loads`)",
+        f"{ms(off)} ({fx(ratio(off, off_f))})" if has("decode", "official") else "n/a", ms(o), ms(f), fx(r),
+        "<= 2.5x", r <= 2.5 if r == r else None)  # fmt: skip
+
+    # list, end to end (wall), and get (CPU)
+    for phase, key, label, target in (
+        ("list", "wall", "`list(page_size=100)` end to end, wall per call (floor: urllib3 GET + `json.loads`)", 1.8),
+        ("get", "cpu", "`get(video_id)` client CPU per call (floor: urllib3 GET + `json.loads`)", 1.3),
+    ):
+        o, f = field(phase, "ours", f"sdk_{key}"), field(phase, "ours", f"floor_{key}")
+        off, off_f = field(phase, "official", f"sdk_{key}"), field(phase, "official", f"floor_{key}")
+        other = "cpu" if key == "wall" else "wall"
+        r = ratio(o, f)
+        add(label, f"{ms(off)} ({fx(ratio(off, off_f))})" if has(phase, "official") else "n/a", ms(o), ms(f),
+            fx(r), f"<= {target}x", r <= target if r == r else None,
+            **{f"{other}_ours": field(phase, "ours", f"sdk_{other}"),
+               f"{other}_floor": field(phase, "ours", f"floor_{other}"),
+               f"{other}_official": field(phase, "official", f"sdk_{other}")})  # fmt: skip
+
+    # uploads: throughput against each server, then the peak RSS growth over all upload runs
+    chunks = results["config"]["chunks"]
+    size = results["config"]["upload_bytes"]
+    servers = (("raw", "raw discard server, client-bound"), ("emu", "emulator sink: parses + sha256 every byte"))
+    for target, what in servers:
+        phase = f"upload_{target}_{chunks[0] // MiB}MiB"
+        if phase not in raw:
+            continue
+
+        def tput(impl: str, phase: str = phase) -> float:
+            return ratio(size / MiB, field(phase, impl, "wall"))
+
+        o, f, off = tput("ours"), tput("floor"), tput("official")
+        r = ratio(o, f)
+        add(f"upload {size / MiB:.0f} MiB in {chunks[0] // MiB} MiB chunks to the {what}; throughput (floor: urllib3"
+            " streaming the same multipart chunks)", f"{off:.0f} MiB/s ({fx(ratio(off, f))})"
+            if has(phase, "official") else "n/a", f"{o:.0f} MiB/s", f"{f:.0f} MiB/s", fx(r), ">= 0.90x",
+            r >= 0.90 if r == r else None,
+            cpu={k: field(phase, k, "cpu") for k in ("ours", "floor", "official")})  # fmt: skip
+
+    def growths(impl: str, chunk: int) -> List[float]:
+        return [x["rss_growth"] for t, _ in servers for x in raw.get(f"upload_{t}_{chunk // MiB}MiB", {}).get(impl, [])]
+
+    def growth(impl: str) -> str:
+        worst = [max(growths(impl, c), default=float("nan")) for c in chunks]
+        return " / ".join("n/a" if g != g else f"+{g / MiB:.1f}" for g in worst) + " MiB"
+
+    if any(growths("ours", c) for c in chunks):
+        worst = max((g for c in chunks for g in growths("ours", c)), default=float("nan"))
+        label = " / ".join(f"{c // MiB}" for c in chunks)
+        add(f"peak RSS growth during those uploads, chunk {label} MiB (child VmHWM - VmRSS before; worst run)",
+            growth("official") if any(growths("official", c) for c in chunks) else "n/a", growth("ours"),
+            growth("floor"), "-", "<= +8 MiB", worst <= 8 * MiB if worst == worst else None)  # fmt: skip
+
+    # memory held by a decoded page
+    o, d = field("memory", "ours", "model_bytes"), field("memory", "ours", "dict_bytes")
+    off, off_d = field("memory", "official", "model_bytes"), field("memory", "official", "dict_bytes")
+    r = ratio(o, d)
+    add("memory held by a decoded 100-video page (tracemalloc; floor: the same page as dicts)",
+        f"{off / 1024:.0f} KiB ({fx(ratio(off, off_d))})" if has("memory", "official") else "n/a",
+        f"{o / 1024:.0f} KiB", f"{d / 1024:.0f} KiB", fx(r), "<= 0.8x", r <= 0.8 if r == r else None)  # fmt: skip
+
+    # leaving the with block
+    def exit_cell(impl: str) -> Tuple[str, float, int]:
+        runs = raw.get("exit", {}).get(impl, [])
+        if not runs:
+            return "n/a", float("nan"), -1
+        t = med([x["exit_wall"] for x in runs])
+        extra = max(len(x["requests_at_exit"]) for x in runs)
+        return f"{ms(t)}, {extra} request(s)", t, extra
+
+    off_cell, _, _ = exit_cell("official")
+    ours_cell, t, extra = exit_cell("ours")
+    add("leaving `with AuthenticatedApiClient(...)` (wall; requests seen by the emulator)", off_cell, ours_cell,
+        "-", "-", "< 5 ms, 0 requests", (t < 0.005 and extra == 0) if t == t else None)  # fmt: skip
+
+    # threads
+    def thr(impl: str) -> Tuple[str, float, int]:
+        runs = raw.get("threads", {}).get(impl, [])
+        if not runs:
+            return "n/a", float("nan"), 0
+        one, eight = med([x["rates"]["1"] for x in runs]), med([x["rates"]["8"] for x in runs])
+        errors = sum(x["errors"]["1"] + x["errors"]["8"] for x in runs)
+        err = f", {errors} errors" if errors else ""
+        return f"{eight:.0f}/s vs {one:.0f}/s ({fx(ratio(eight, one))}{err})", ratio(eight, one), errors
+
+    off_cell, _, _ = thr("official")
+    ours_cell, r_ours, errors = thr("ours")
+    floor_cell, r_floor, _ = thr("floor")
+    add("8 threads sharing one client, `get` calls/s vs 1 thread", off_cell, ours_cell, floor_cell,
+        fx(ratio(r_ours, r_floor)), ">= 1.00x of 1 thread, 0 errors",
+        (r_ours >= 1.0 and errors == 0) if r_ours == r_ours else None)  # fmt: skip
+    return [row for row in rows if not ("n/a" in row["ours"] or "nan" in row["ours"])]
+
+
+COLUMNS = ["metric", "official", "ours", "floor", "ours/floor", "target", "met?"]
+
+
+def table(rows: List[Dict[str, Any]]) -> str:
+    lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
+    lines += ["| " + " | ".join(str(row[c]) for c in COLUMNS) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def notes(results: Dict[str, Any]) -> List[str]:
+    raw = results["raw"]
+    out = []
+    gets = raw.get("get", {}).get("ours", [])
+    if gets:
+        rt = med([x["floor_wall"] for x in gets])
+        verdict = "no Nagle/delayed-ACK stall" if rt < 0.02 else "**looks like a Nagle/delayed-ACK stall**"
+        out.append(f"Floor `GET /videos/{{id}}` round trip: {ms(rt)} wall ({verdict}; a stall shows as ~40 ms).")
+    for phase in (k for k in raw if k.startswith("upload_")):
+        bad = [impl for impl, runs in raw[phase].items() for x in runs if not x.get("verified")]
+        cpu = {impl: med([x["cpu"] for x in runs]) for impl, runs in raw[phase].items()}
+        walls = {impl: med([x["wall"] for x in runs]) for impl, runs in raw[phase].items()}
+        desc = ", ".join(f"{impl} {ms(walls[impl])} wall / {ms(cpu[impl])} CPU" for impl in walls)
+        check = "sha256 of the received source" if "_emu_" in phase else "body bytes received"
+        out.append(f"{phase}: {desc}; {check} {'WRONG for ' + str(bad) if bad else 'verified'}.")
+    if results["failures"]:
+        out.append("Failures: " + "; ".join(results["failures"]))
+    return out
+
+
+def render(results: Dict[str, Any], rows: List[Dict[str, Any]]) -> str:
+    m = results["machine"]
+    c = results["config"]
+    mode = "quick" if c["quick"] else "full"
+    head = [
+        f"Run of {m['date']} ({mode} mode, {c['reps']} repetitions, {c['upload_reps']} for uploads; "
+        f"{c['elapsed_s']:.0f} s).",
+        "",
+        f"- machine: `{m['uname']}`",
+        f"- CPU: {m['cpu']} ({m['cpus']} cores); Python {m['python']}; urllib3 {m['urllib3']}",
+        "",
+    ]
+    return "\n".join(head) + "\n" + table(rows) + "\n\n" + "\n".join(f"- {n}" for n in notes(results)) + "\n"
+
+
+def write_readme(text: str) -> None:
+    current = README.read_text() if README.exists() else f"# Benchmarks\n\n## Results\n\n{BEGIN}\n{END}\n"
+    if BEGIN not in current or END not in current:
+        current += f"\n## Results\n\n{BEGIN}\n{END}\n"
+    before, rest = current.split(BEGIN, 1)
+    _, after = rest.split(END, 1)
+    README.write_text(f"{before}{BEGIN}\n{text}{END}{after}")
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="tiny sizes, 1 repetition, < 60 s (a smoke test)")
+    parser.add_argument("--reps", type=int, default=0, help="repetitions of the cheap measurements (default 5)")
+    parser.add_argument("--upload-reps", type=int, default=0, help="repetitions of each upload (default 3)")
+    parser.add_argument("--upload-mib", type=float, default=0, help="upload file size in MiB (default 1024)")
+    parser.add_argument("--tmpdir", default=None, help="where the upload file is created (default: $TMPDIR)")
+    parser.add_argument("--skip-official", action="store_true", help="measure only ours and the floors")
+    parser.add_argument("--skip-upload", action="store_true", help="skip the upload measurements")
+    parser.add_argument("--only", default="", help=f"comma-separated phases to run, of: {', '.join(PHASES)}")
+    parser.add_argument("--readme", choices=("auto", "yes", "no"), default="auto",
+                        help="write the table into benchmarks/README.md (auto: full runs only)")  # fmt: skip
+    args = parser.parse_args(argv)
+
+    results = Suite(args).run()
+    rows = summarize(results)
+    results["summary"] = rows
+    text = render(results, rows)
+    print(text)
+    RESULTS_DIR.mkdir(exist_ok=True)
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    out = RESULTS_DIR / f"{stamp}{'-quick' if args.quick else ''}.json"
+    out.write_text(json.dumps(results, indent=1, default=str))
+    log(f"raw results: {out.relative_to(REPO)}")
+    if args.readme == "yes" or (args.readme == "auto" and not args.quick):
+        write_readme(text)
+        log(f"table written into {README.relative_to(REPO)}")
+    return 1 if results["failures"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
