@@ -62,7 +62,7 @@ class AuthenticatedApiClient(ApiClient):
             configuration = configuration.copy()  # the caller's object keeps its own (unset) host
         super().__init__(configuration=configuration, **kwargs)
         if not self.configuration.host_is_set:
-            self.configuration.host = PRODUCTION_HOST if production else SANDBOX_HOST
+            self.configuration.host = HOST_ENVIRONMENT["production" if production else "sandbox"]
         self.__api_key = api_key
         self._basic = (
             {"Authorization": "Basic " + base64.b64encode(f"{api_key}:".encode()).decode("ascii")}
