@@ -152,6 +152,7 @@ class ModelMeta(type):
             f.wire: (f.slot.__set__, f.decode) for f in fields if f.decode is not None
         }
         cls._positional = tuple(f for f in fields if not f.kw_only)  # type: ignore[attr-defined]
+        cls.attribute_map = {f.name: f.wire for f in fields}  # type: ignore[attr-defined]  # as the official models
         return cls
 
 
@@ -164,6 +165,7 @@ class Model(metaclass=ModelMeta):
     _plain_setters: ClassVar[Dict[str, Any]] = {}
     _decoded_setters: ClassVar[Dict[str, Tuple[Any, Decoder]]] = {}
     _positional: ClassVar[Tuple[Field, ...]] = ()
+    attribute_map: ClassVar[Dict[str, str]] = {}  # python name -> JSON name
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         cls = type(self)

@@ -105,6 +105,7 @@ def test_official_style_access():
     assert video.to_dict()["video_id"] == VIDEO["videoId"]
     assert isinstance(video.to_dict()["published_at"], datetime)
     assert "video_id" in video.to_str()
+    assert Video.attribute_map["mp4_support"] == "mp4Support"
 
 
 def test_repr_reads_like_a_constructor_and_hides_secrets():
