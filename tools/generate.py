@@ -848,7 +848,10 @@ def render_api_doc(tag: str, ops: List[OpRec], reader: Reader) -> str:
                 f"`create_{op.method}_progressive_session({session_args})` and call `upload_part` / `upload_last_part`"
             )
         if op.paginated:
-            extras.append("returns one page; pass `current_page` / `page_size` to move through pages")
+            extras.append(
+                "returns one page; pass `current_page` / `page_size` to move through pages, or walk them all"
+                f" lazily with `apivideo.pagination.paginate(api_instance.{op.method}, page_size=100)`"
+            )
         if extras:
             out += ["", "Notes: " + "; ".join(extras) + "."]
         out += ["", "[[Back to top]](#) [[Back to docs index]](README.md)"]
