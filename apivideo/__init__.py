@@ -13,6 +13,7 @@ from apivideo.auth_api_client import AuthenticatedApiClient
 from apivideo.configuration import Configuration
 from apivideo.exceptions import (
     ApiAttributeError,
+    ApiAuthConnectionException,
     ApiAuthException,
     ApiConnectionException,
     ApiException,
@@ -45,6 +46,7 @@ __all__ = [
     "ApiValueError",
     "ApiException",
     "ApiAuthException",
+    "ApiAuthConnectionException",
     "ApiConnectionException",
     "ApiTimeoutException",
     "BadRequestException",

@@ -10,7 +10,14 @@ from typing import Any, Mapping, Optional
 
 from apivideo.api_client import ApiClient
 from apivideo.configuration import PRODUCTION_HOST, SANDBOX_HOST, Configuration
-from apivideo.exceptions import ApiAuthException, ApiException, ApiTypeError, ApiValueError
+from apivideo.exceptions import (
+    ApiAuthConnectionException,
+    ApiAuthException,
+    ApiConnectionException,
+    ApiException,
+    ApiTypeError,
+    ApiValueError,
+)
 
 log = logging.getLogger("apivideo")
 HOST_ENVIRONMENT = {"production": PRODUCTION_HOST, "sandbox": SANDBOX_HOST}
@@ -137,9 +144,11 @@ class AuthenticatedApiClient(ApiClient):
                 "POST", path, path, "", body, dict, headers={"Content-Type": "application/json"},
                 auth=False, retry_safe=True,
             )  # fmt: skip
+        except ApiConnectionException as exc:
+            raise ApiAuthConnectionException(
+                f"could not reach api.video to exchange {what}: {exc.reason}", route=f"POST {path}"
+            ) from exc
         except ApiException as exc:
-            if exc.status is None:
-                raise
             detail = exc.title or exc.reason or "refused"
             raise ApiAuthException(
                 exc.status, f"api.video refused {what} ({exc.status}: {detail})", body=exc.body, headers=exc.headers,

@@ -224,6 +224,16 @@ class ApiAuthException(ApiException):
         return base if self.reason and self.reason in base else f"{base} {self.reason or ''}".strip()
 
 
+class ApiAuthConnectionException(ApiAuthException, ApiConnectionException):
+    """The token exchange got no answer: caught both as an authentication and as a connection failure."""
+
+    def __init__(self, reason: str, *, route: Optional[str] = None) -> None:
+        ApiConnectionException.__init__(self, reason, route=route)
+
+    def __str__(self) -> str:
+        return ApiConnectionException.__str__(self)
+
+
 class UploadError(ApiException):
     """An upload stopped part way; ``video_id``, ``bytes_acknowledged`` and ``parts_acknowledged`` say where.
 

@@ -117,8 +117,10 @@ def test_invalid_json_in_a_success_is_an_api_exception(emu, client):
 
 def test_unreachable_host_is_a_connection_exception():
     config = Configuration(host="http://127.0.0.1:9", retries=0)
-    with pytest.raises(apivideo.ApiConnectionException), apivideo.AuthenticatedApiClient("k", configuration=config):
-        pass
+    with pytest.raises(apivideo.ApiConnectionException) as info:
+        apivideo.AuthenticatedApiClient("k", configuration=config).connect()
+    assert isinstance(info.value, apivideo.ApiAuthException)  # connect() fails with ApiAuthException, as documented
+    assert "could not reach api.video" in str(info.value)
 
 
 def test_request_timeout_is_a_timeout_exception(emu, client):
