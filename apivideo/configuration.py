@@ -18,6 +18,23 @@ DEFAULT_CHUNK_SIZE = 50 * MIB
 log = logging.getLogger("apivideo")
 
 
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is at the time of each record."""
+
+    @property
+    def stream(self) -> Any:
+        import sys
+
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: Any) -> None:
+        pass
+
+
+_DEBUG_HANDLER = _StderrHandler()  # what Configuration.debug = True adds, and removes again
+
+
 class Configuration:
     """Settings of an :class:`ApiClient`.
 
@@ -90,6 +107,11 @@ class Configuration:
         self.upload_concurrency = upload_concurrency
         self.allow_insecure_http = allow_insecure_http
         self.safe_chars_for_path_param = ""
+        # TLS client certificate and hostname check, as in the official configuration (None: urllib3 defaults).
+        self.cert_file: Optional[str] = None
+        self.key_file: Optional[str] = None
+        self.assert_hostname: Optional[Union[str, bool]] = None
+        self._debug = False
 
     # -- host --------------------------------------------------------------------------------------
 
@@ -178,6 +200,24 @@ class Configuration:
         if not value:
             log.warning("TLS certificate verification is turned off: connections can be intercepted")
         self._verify_ssl = bool(value)
+
+    @property
+    def debug(self) -> bool:
+        """True sends the ``apivideo`` and ``urllib3`` logs at DEBUG to stderr (secrets stay hidden)."""
+        return self._debug
+
+    @debug.setter
+    def debug(self, value: bool) -> None:
+        self._debug = bool(value)
+        for name in ("apivideo", "urllib3"):
+            logger = logging.getLogger(name)
+            if value:
+                logger.setLevel(logging.DEBUG)
+                if _DEBUG_HANDLER not in logger.handlers:
+                    logger.addHandler(_DEBUG_HANDLER)
+            else:
+                logger.setLevel(logging.NOTSET)
+                logger.removeHandler(_DEBUG_HANDLER)
 
     @property
     def timeout(self) -> Tuple[float, float]:

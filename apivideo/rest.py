@@ -86,8 +86,12 @@ class RESTClientObject:
 
                 ca = certifi.where()
             kwargs.update(cert_reqs="CERT_REQUIRED", ca_certs=ca)
+            if cfg.assert_hostname is not None:
+                kwargs["assert_hostname"] = cfg.assert_hostname
         else:
             kwargs.update(cert_reqs="CERT_NONE")
+        if cfg.cert_file:
+            kwargs.update(cert_file=cfg.cert_file, key_file=cfg.key_file)
         if cfg.proxy:
             self.pool_manager: urllib3.PoolManager = urllib3.ProxyManager(
                 cfg.proxy, proxy_headers=cfg.proxy_headers, **kwargs

@@ -194,3 +194,19 @@ def test_async_upload_returns_a_result_to_wait_for(emu, client, tmp_path):
     pending = api.upload(video_id, str(path), async_req=True)
     assert pending.get(10).video_id == video_id
     assert emu.source_sha256(video_id) is not None
+
+
+def test_debug_switch_logs_requests_without_secrets(emu, config, capsys):
+    import logging
+
+    config.debug = True
+    try:
+        with apivideo.AuthenticatedApiClient(emu.api_key, configuration=config) as client:
+            VideosApi(client).list()
+            token = client._token.headers["Authorization"].split()[1]
+    finally:
+        config.debug = False
+    err = capsys.readouterr().err
+    assert "GET /videos -> 200" in err
+    assert emu.api_key not in err and token not in err
+    assert logging.getLogger("apivideo").level == logging.NOTSET and not logging.getLogger("apivideo").handlers
