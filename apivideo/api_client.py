@@ -22,9 +22,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("apivideo")
 _EMPTY: Mapping[str, Any] = {}
-_ORIGIN_NAME = re.compile(r"^[\w\-]{1,50}$", re.ASCII)
-_ORIGIN_VERSION = re.compile(r"^\d{1,3}(\.\d{1,3}(\.\d{1,3})?)?$")
-_LOOPBACK = re.compile(r"^https?://(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?(/|$)")
+# Patterns are compiled on first use (re caches them): compiling them here would cost more than the module.
+_ORIGIN_NAME = r"[\w\-]{1,50}"
+_ORIGIN_VERSION = r"\d{1,3}(\.\d{1,3}(\.\d{1,3})?)?"
 
 
 # --------------------------------------------------------------------------- the client
@@ -80,9 +80,9 @@ class ApiClient:
             return
         if not name or not version:
             raise ApiValueError(f"{kind} name and {kind} version must be given together")
-        if not isinstance(name, str) or not _ORIGIN_NAME.match(name):
+        if not isinstance(name, str) or not re.fullmatch(_ORIGIN_NAME, name, re.ASCII):
             raise ApiValueError(f"invalid {kind} name {name!r}: use 1 to 50 of A-Z, a-z, 0-9, '-', '_'")
-        if not isinstance(version, str) or not _ORIGIN_VERSION.match(version):
+        if not isinstance(version, str) or not re.fullmatch(_ORIGIN_VERSION, version):
             raise ApiValueError(f"invalid {kind} version {version!r}: use the x[.y[.z]] form, up to 3 digits each")
         self.default_headers[header] = f"{name}:{version}"
 
@@ -117,7 +117,7 @@ class ApiClient:
 
     def _check_transport(self) -> None:
         host = self.configuration.host
-        if host.startswith("http://") and not _LOOPBACK.match(host) and not self.configuration.allow_insecure_http:
+        if host.startswith("http://") and not _is_loopback(host) and not self.configuration.allow_insecure_http:
             raise ApiValueError(
                 f"refusing to send credentials over plain http to {host}; use https, or set"
                 " Configuration(allow_insecure_http=True) if you really mean it"
@@ -318,6 +318,24 @@ class ApiClient:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(host={self.configuration.host!r})"
+
+
+def _is_loopback(url: str) -> bool:
+    """True for http://127.x.y.z, http://localhost and http://[::1], with an optional port and nothing else."""
+    authority = url.split("://", 1)[-1]
+    for end in "/?#":
+        authority = authority.split(end, 1)[0]
+    if authority.startswith("["):
+        host, _, port = authority[1:].partition("]")
+        port = port[1:] if port.startswith(":") else port
+    else:
+        host, _, port = authority.partition(":")
+    if port and not port.isdigit():
+        return False  # "[::1].example.org", "localhost@evil", ...
+    if host in ("localhost", "::1"):
+        return True
+    parts = host.split(".")
+    return len(parts) == 4 and parts[0] == "127" and all(p.isdigit() and int(p) < 256 for p in parts)
 
 
 def _read_capped(resp: Any) -> bytes:

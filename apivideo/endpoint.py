@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from typing import IO, TYPE_CHECKING, Any, Callable, Generic, List, Mapping, Optional, Tuple, TypedDict, TypeVar, Union
 
 from apivideo.api_client import ApiClient
@@ -138,7 +137,7 @@ class Op(Generic[T]):
         self.retry_safe = retry_safe
         self.upload = upload  # None, "file" (one request) or "chunked" (Content-Range chunks)
         self.has_secret = any(p.secret for p in params)
-        self._pieces = re.split(r"\{(\w+)\}", route)  # literal, name, literal, name, ..., literal
+        self._pieces = _split_route(route)
 
     @property
     def response(self) -> Optional[type[T]]:
@@ -150,6 +149,18 @@ class Op(Generic[T]):
 
     def __repr__(self) -> str:
         return f"Op({self.method} {self.route} -> {self.name})"
+
+
+def _split_route(route: str) -> List[str]:
+    """``/videos/{videoId}/source`` -> ``["/videos/", "videoId", "/source"]``: literal, name, ..., literal."""
+    pieces: List[str] = []
+    rest = route
+    while "{" in rest:
+        literal, _, rest = rest.partition("{")
+        name, _, rest = rest.partition("}")
+        pieces += [literal, name]
+    pieces.append(rest)
+    return pieces
 
 
 class Request:

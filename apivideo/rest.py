@@ -45,28 +45,32 @@ class RESTResponse:
         return self.headers.get(name, default)
 
 
-_SECRET_IN_URL = re.compile(r"(token=|/upload-tokens/)[^&\s\"/?]+")
-
-
 class _RedactTokens(logging.Filter):
     """Hides upload tokens in the request lines urllib3 logs at DEBUG."""
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.secret_in_url = re.compile(r"(token=|/upload-tokens/)[^&\s\"/?]+")
+
     def filter(self, record: logging.LogRecord) -> bool:
+        hide = self.secret_in_url.sub
         if record.args:
-            record.args = tuple(_SECRET_IN_URL.sub(r"\1<hidden>", a) if isinstance(a, str) else a for a in record.args)
+            record.args = tuple(hide(r"\1<hidden>", a) if isinstance(a, str) else a for a in record.args)
         if isinstance(record.msg, str):
-            record.msg = _SECRET_IN_URL.sub(r"\1<hidden>", record.msg)
+            record.msg = hide(r"\1<hidden>", record.msg)
         return True
 
 
-_REDACT = _RedactTokens()
+_REDACT: list[_RedactTokens] = []  # created with the first client, not at import
 
 
 def _install_log_filter() -> None:
+    if not _REDACT:
+        _REDACT.append(_RedactTokens())
     for name in ("urllib3.connectionpool", "urllib3.connection"):
         logger = logging.getLogger(name)
-        if _REDACT not in logger.filters:
-            logger.addFilter(_REDACT)
+        if _REDACT[0] not in logger.filters:
+            logger.addFilter(_REDACT[0])
 
 
 class ConnectionNotEstablished(ApiConnectionException):
