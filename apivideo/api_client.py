@@ -13,7 +13,7 @@ from apivideo._version import __version__
 from apivideo.configuration import Configuration
 from apivideo.exceptions import ApiConnectionException, ApiException, ApiValueError, from_response
 from apivideo.model_utils import Model, to_wire_value
-from apivideo.rest import MAX_ERROR_BODY, ConnectionNotEstablished, RESTClientObject
+from apivideo.rest import MAX_ERROR_BODY, ConnectionNotEstablished, RESTClientObject, read_error_body
 from apivideo.retry import IDEMPOTENT_METHODS, parse_retry_after, retry_delay
 from apivideo.wire import check_header_value, encode_path_segment, encode_query, query_pairs
 
@@ -190,7 +190,7 @@ class ApiClient:
             status = resp.status
             if status < 400:
                 break
-            data = resp.data if preload else _read_capped(resp)
+            data = resp.data if preload else read_error_body(resp)
             if status == 401 and auth and not replayed and self._on_unauthorized(hdrs):
                 replayed = True
                 continue
@@ -336,14 +336,6 @@ def _is_loopback(url: str) -> bool:
         return True
     parts = host.split(".")
     return len(parts) == 4 and parts[0] == "127" and all(p.isdigit() and int(p) < 256 for p in parts)
-
-
-def _read_capped(resp: Any) -> bytes:
-    """Read at most MAX_ERROR_BODY bytes of an error answer and release the connection."""
-    try:
-        return bytes(resp.read(MAX_ERROR_BODY))
-    finally:
-        resp.release_conn()
 
 
 class _AsyncResult:

@@ -173,10 +173,6 @@ class Request:
     ) -> None:
         self.op, self.path, self.pairs, self.body, self.file, self.form = op, path, pairs, body, file, form
 
-    @property
-    def label(self) -> str:
-        return f"{self.op.method} {self.op.route}"
-
 
 class EndPoint:
     """Base class of the generated ``*Api`` classes."""

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, Dict, Iterator, List, Optional, Tuple, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Dict, Iterator, List, Optional, Tuple
 
 from apivideo.exceptions import ApiAttributeError, ApiKeyError, ApiTypeError, ApiValueError
 
@@ -54,7 +54,6 @@ file_type = Any  # kept for code written against the official client
 none_type = type(None)
 _MISSING: Any = object()
 _new = object.__new__
-M = TypeVar("M", bound="Model")
 
 # Keyword arguments of the official generated constructors that carry no data.
 _IGNORED_KWARGS = frozenset(

@@ -26,6 +26,18 @@ TimeoutArg = Union[None, float, Tuple[float, float]]
 MAX_ERROR_BODY = 64 * 1024
 
 
+def read_error_body(resp: Any) -> bytes:
+    """An error answer's body, read up to MAX_ERROR_BODY bytes so a huge one cannot exhaust memory; the
+    connection goes back to the pool, or is closed when part of the body was left unread."""
+    try:
+        data = bytes(resp.read(MAX_ERROR_BODY))
+        if resp.length_remaining != 0:
+            resp.close()
+        return data
+    finally:
+        resp.release_conn()
+
+
 class RESTResponse:
     """A finished response: ``status``, ``reason``, ``headers`` and the body bytes in ``data``."""
 
@@ -142,14 +154,10 @@ class RESTClientObject:
             )
             if not preload_content:
                 return resp
+            if resp.status >= 400:
+                return RESTResponse(resp, read_error_body(resp))
             try:
-                # An error answer is read up to a cap, so a huge one cannot exhaust memory.
-                if resp.status < 400:
-                    data = resp.data
-                else:  # an error answer is read up to a cap, so a huge one cannot exhaust memory
-                    data = resp.read(MAX_ERROR_BODY)
-                    if resp.length_remaining != 0:
-                        resp.close()  # the rest is never read: the connection cannot be reused
+                data = resp.data
             finally:
                 resp.release_conn()
             return RESTResponse(resp, data)

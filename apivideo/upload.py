@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import threading
-from typing import TYPE_CHECKING, Any, Callable, List, Mapping, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, Tuple
 
 from apivideo.exceptions import ApiException, ApiTypeError, ApiValueError, UploadError
 from apivideo.multipart import MultipartBody, file_size, filename_of, seekable
@@ -144,8 +144,7 @@ class _ChunkedUpload:
             raise _stopped(exc, self.video_id, self.done, self.size) from exc
         with self.lock:
             self.done += length
-            if self.token_upload and "videoId" not in self.form and getattr(result, "video_id", None):
-                self.form["videoId"] = result.video_id
+            _remember_video(self.req, self.form, result)
             if self.progress is not None:
                 self.progress(self.done, self.size)
         return result
@@ -212,6 +211,13 @@ def _read_full(file: Any, size: int) -> bytes:
         parts.append(data)
         left -= len(data)
     return b"".join(parts)
+
+
+def _remember_video(req: Request, form: Dict[str, Any], result: Any) -> None:
+    """An upload-token upload learns its video from the first answer; later requests name it (one file, one
+    video)."""
+    if not req.op.auth and "videoId" not in form and getattr(result, "video_id", None):
+        form["videoId"] = result.video_id
 
 
 def _path_video_id(req: Request) -> Optional[str]:
@@ -285,8 +291,7 @@ class ProgressiveSession:
                 file.close()
         self._part = number
         self._sent += size
-        if not self._req.op.auth and "videoId" not in self._form and getattr(result, "video_id", None):
-            self._form["videoId"] = result.video_id
+        _remember_video(self._req, self._form, result)
         progress: Progress = options.get("_progress_listener")
         if progress is not None:
             progress(self._sent, self._sent if last else None)
