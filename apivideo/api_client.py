@@ -1,37 +1,44 @@
-"""ApiClient: builds each request once, adds headers and auth, runs the only retry loop, decodes answers."""
+"""ApiClient: sends prepared requests. Credentials, retries, redaction and decoding each happen here, once."""
 
 from __future__ import annotations
 
 import json
 import logging
-import re
+import os
 import threading
 import time
-from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+import weakref
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 from apivideo._version import __version__
 from apivideo.configuration import Configuration
-from apivideo.exceptions import ApiConnectionException, ApiException, ApiValueError, from_response
-from apivideo.model_utils import Model, to_wire_value
+from apivideo.exceptions import (
+    ApiConnectionException,
+    ApiException,
+    ApiValueError,
+    OpenApiException,
+    from_response,
+    redact,
+    scrub,
+)
+from apivideo.model_utils import Model
+from apivideo.request import PreparedRequest, as_requested
 from apivideo.rest import MAX_ERROR_BODY, ConnectionNotEstablished, RESTClientObject, read_error_body
-from apivideo.retry import IDEMPOTENT_METHODS, parse_retry_after, retry_delay
-from apivideo.wire import check_header_value, encode_path_segment, encode_query, query_pairs
+from apivideo.retry import as_policy, parse_retry_after, retry_delay
+from apivideo.wire import JSON_HEADERS, check_header_value, encode_json, encode_path_segment, encode_query, query_pairs
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ThreadPoolExecutor
 
 log = logging.getLogger("apivideo")
-_EMPTY: Mapping[str, Any] = {}
-# Patterns are compiled on first use (re caches them): compiling them here would cost more than the module.
-_ORIGIN_NAME = r"[\w\-]{1,50}"
+NO_OPTIONS: Mapping[str, Any] = {}
+AUTH_SETTINGS = ["apiKey"]  # the spec's security scheme, passed to update_params_for_auth as the official client does
+_ORIGIN_NAME = r"[\w\-]{1,50}"  # compiled on first use (re caches it): compiling at import costs more than the module
 _ORIGIN_VERSION = r"\d{1,3}(\.\d{1,3}(\.\d{1,3})?)?"
 
 
-# --------------------------------------------------------------------------- the client
-
-
 class ApiClient:
-    """Sends requests to api.video. Usable as a context manager; ``close()`` releases the connection pool.
+    """Sends requests to api.video. Usable as a context manager; ``close()`` releases every connection.
 
     Works without credentials (upload-token uploads need none). Use :class:`AuthenticatedApiClient` for the
     API-key flow, or ``Configuration(username=API_KEY)`` for HTTP Basic.
@@ -56,9 +63,15 @@ class ApiClient:
             self.set_default_header(header_name, header_value or "")
         self.cookie = None if cookie is None else check_header_value("Cookie", cookie)
         self.last_response: Any = None
+        self._sleep = time.sleep  # replaced in tests so that retries do not wait
+        self._start_process_state()
+        _CLIENTS.add(self)
+
+    def _start_process_state(self) -> None:
+        """What belongs to one process (threads, locks, the transport check); made again after ``fork()``."""
         self._executor: Optional[ThreadPoolExecutor] = None
         self._executor_lock = threading.Lock()
-        self._sleep = time.sleep  # replaced in tests so that retries do not wait
+        self._checked_host: Optional[Tuple[str, bool]] = None
 
     # -- official header helpers ---------------------------------------------------------------
 
@@ -76,6 +89,8 @@ class ApiClient:
         self._set_origin("sdk", "AV-Origin-Sdk", sdk_name, sdk_version)
 
     def _set_origin(self, kind: str, header: str, name: Optional[str], version: Optional[str]) -> None:
+        import re
+
         if not name and not version:
             return
         if not name or not version:
@@ -94,151 +109,125 @@ class ApiClient:
     def user_agent(self, value: str) -> None:
         self.set_default_header("User-Agent", value)
 
-    # -- auth hooks (overridden by AuthenticatedApiClient) -------------------------------------
+    # -- credentials: the official hook, and the 401 hook ---------------------------------------
 
-    def auth_headers(self) -> Mapping[str, str]:
-        """Headers that authenticate a request: HTTP Basic when ``configuration.username`` is set."""
+    def update_params_for_auth(
+        self, headers: Dict[str, str], querys: Any, auth_settings: Optional[Sequence[str]], resource_path: str,
+        method: str, body: Any,
+    ) -> None:  # fmt: skip
+        """Add the credentials of this client to ``headers`` (the official client's hook, called before every
+        authenticated request: override it to customise or stub authentication). Here: HTTP Basic when
+        ``configuration.username`` is set, else a bearer ``configuration.access_token``."""
+        if not auth_settings:
+            return
         cfg = self.configuration
         if cfg.username:
             import base64
 
             raw = f"{cfg.username}:{cfg.password or ''}".encode()
-            return {"Authorization": "Basic " + base64.b64encode(raw).decode("ascii")}
-        if cfg.access_token:
-            return {"Authorization": f"Bearer {cfg.access_token}"}
-        return _EMPTY
+            headers["Authorization"] = "Basic " + base64.b64encode(raw).decode("ascii")
+        elif cfg.access_token:
+            headers["Authorization"] = f"Bearer {cfg.access_token}"
 
     def _on_unauthorized(self, used: Mapping[str, str]) -> bool:
-        """Called once on a 401; return True to replay the request (after refreshing credentials)."""
+        """Called once on a 401; return True to replay the request (after renewing credentials)."""
         return False
 
-    def update_params_for_auth(self, headers: Dict[str, str], *_args: Any, **_kwargs: Any) -> None:
-        headers.update(self.auth_headers())
-
-    def _check_transport(self) -> None:
-        host = self.configuration.host
-        if host.startswith("http://") and not _is_loopback(host) and not self.configuration.allow_insecure_http:
+    def _check_transport(self, host: str) -> None:
+        cfg = self.configuration
+        key = (host, cfg.allow_insecure_http)
+        if self._checked_host == key:
+            return
+        if host.startswith("http://") and not _is_loopback(host) and not cfg.allow_insecure_http:
             raise ApiValueError(
-                f"refusing to send credentials over plain http to {host}; use https, or set"
-                " Configuration(allow_insecure_http=True) if you really mean it"
+                f"refusing to send credentials over plain http to {host}; use https, or allow it explicitly"
+                " with Configuration(allow_insecure_http=True)"
             )
+        self._checked_host = key
 
     # -- the request path ----------------------------------------------------------------------
 
-    def call(
-        self,
-        method: str,
-        route: str,
-        path: str,
-        query: str = "",
-        body: Any = None,
-        response: Optional[type] = None,
-        *,
-        headers: Optional[Mapping[str, str]] = None,
-        auth: bool = True,
-        retry_safe: Optional[bool] = None,
-        credentials: bool = False,
-        options: Mapping[str, Any] = _EMPTY,
-    ) -> Any:
-        """Send a request built by an endpoint and return the decoded answer.
+    def send(self, request: PreparedRequest, options: Mapping[str, Any] = NO_OPTIONS) -> Tuple[Any, Any]:
+        """Send one prepared request and return ``(decoded value, response)``.
 
-        ``route`` is the path template (``/videos/{videoId}``), used in logs and errors so no id or token
-        appears there. ``retry_safe`` says whether a 5xx or a reset may be retried (default: idempotent methods).
-        ``credentials`` marks a request that carries a secret other than the Authorization header (an upload
-        token in the query): it gets the same transport check.
+        Adds the client's headers and credentials, runs the only retry loop, replays once after a 401 with renewed
+        credentials, and decodes the answer into ``request.response``. Every error raised here has passed the one
+        redaction point, so no credential of the request appears in it. ``options`` are the per-call options:
+        ``_request_timeout``, ``_retries``, ``_headers`` and ``_preload_content``; what to return from the answer
+        is the caller's business (:func:`apivideo.request.as_requested`).
         """
-        if options.get("async_req"):
-            opts = {k: v for k, v in options.items() if k != "async_req"}
-            run = lambda: self.call(  # noqa: E731
-                method, route, path, query, body, response, headers=headers, auth=auth, retry_safe=retry_safe,
-                credentials=credentials, options=opts,
-            )  # fmt: skip
-            return _AsyncResult(self._pool().submit(run))
         cfg = self.configuration
-        url = f"{cfg.host}{path}?{query}" if query else cfg.host + path
-        hdrs = dict(self.default_headers)
+        if request.carries_credentials:
+            self._check_transport(request.host or cfg.host)
+        url = request.url(cfg.host)
+        headers = {**self.default_headers, **request.headers}
         if self.cookie:
-            hdrs["Cookie"] = self.cookie
-        if headers:
-            hdrs.update(headers)
-        if auth or credentials:
-            self._check_transport()
-        safe = method in IDEMPOTENT_METHODS if retry_safe is None else retry_safe
-        timeout = options.get("_request_timeout")
-        preload = options.get("_preload_content", True)
-        label = f"{method} {route}"
+            headers["Cookie"] = self.cookie
         policy = cfg.retries
+        timeout = None
+        preload = True
+        if options:
+            timeout = options.get("_request_timeout")
+            preload = options.get("_preload_content", True) is not False
+            if options.get("_headers"):
+                headers.update(options["_headers"])
+            if options.get("_retries") is not None:
+                policy = as_policy(options["_retries"])
+        label = request.label
+        hidden = request.secrets
         started = time.monotonic()
         retry_number = 0
         replayed = False
-        while True:
-            if auth:
-                hdrs.update(self.auth_headers())
-            try:
-                resp = self.rest_client.request(method, url, hdrs, body, timeout, preload, label)
-            except ApiConnectionException as exc:
+        try:
+            while True:
+                if request.auth:
+                    self.update_params_for_auth(headers, None, AUTH_SETTINGS, request.route, request.method, None)
+                    hidden = _with_credentials(request.secrets, headers.get("Authorization"))
+                    for name, header in headers.items():
+                        check_header_value(name, header)
+                try:
+                    resp = self.rest_client.request(request.method, url, headers, request.body, timeout, preload, label)
+                except ApiConnectionException as exc:
+                    delay = retry_delay(
+                        policy, retry_number, status=None, retry_after=None, elapsed=time.monotonic() - started,
+                        retry_safe=request.replay_safe or isinstance(exc, ConnectionNotEstablished),
+                    )  # fmt: skip
+                    if delay is None:
+                        raise
+                    self._before_retry(label, scrub(exc.reason or "a connection error", hidden), retry_number, delay)
+                    retry_number += 1
+                    continue
+                status = resp.status
+                if status < 300:
+                    break
+                data = resp.data if preload else read_error_body(resp)
+                if status == 401 and request.auth and not replayed and self._on_unauthorized(headers):
+                    replayed = True
+                    continue
+                retry_after = parse_retry_after(resp.headers) if status == 429 else None
                 delay = retry_delay(
-                    policy, retry_number, status=None, retry_after=None,
-                    retry_safe=safe or isinstance(exc, ConnectionNotEstablished),
+                    policy, retry_number, status=status, retry_after=retry_after, retry_safe=request.replay_safe,
                     elapsed=time.monotonic() - started,
                 )  # fmt: skip
                 if delay is None:
-                    raise
-                self._before_retry(label, exc.reason or "connection error", retry_number, delay)
-                retry_number += 1
-                continue
-            status = resp.status
-            if status < 400:
-                break
-            data = resp.data if preload else read_error_body(resp)
-            if status == 401 and auth and not replayed and self._on_unauthorized(hdrs):
-                replayed = True
-                continue
-            retry_after = parse_retry_after(resp.headers) if status == 429 else None
-            delay = retry_delay(
-                policy, retry_number, status=status, retry_after=retry_after, retry_safe=safe,
-                elapsed=time.monotonic() - started,
-            )  # fmt: skip
-            if delay is None:
-                if log.isEnabledFor(logging.DEBUG):
                     log.debug("%s -> %s in %.1f ms", label, status, (time.monotonic() - started) * 1000)
-                raise from_response(status, resp.reason, data, resp.headers, label, retry_after)
-            self._before_retry(label, f"HTTP {status}", retry_number, delay)
-            retry_number += 1
-        if log.isEnabledFor(logging.DEBUG):
-            log.debug("%s -> %s in %.1f ms", label, status, (time.monotonic() - started) * 1000)
-        self.last_response = resp
-        if not preload:
-            return resp
-        return self._decode(resp, response, label, options)
+                    reason = resp.reason if status >= 400 else f"{resp.reason} (redirects are not followed)"
+                    raise from_response(status, reason, data, resp.headers, label, retry_after)
+                self._before_retry(label, f"HTTP {status}", retry_number, delay)
+                retry_number += 1
+            self.last_response = resp
+            value = _decode(resp, request.response, label) if preload else None
+        except OpenApiException as exc:  # the one redaction point: whatever layer raised it
+            redact(exc, hidden)
+            raise
+        log.debug("%s -> %s in %.1f ms", label, status, (time.monotonic() - started) * 1000)
+        return value, resp
 
     def _before_retry(self, label: str, why: str, retry_number: int, delay: float) -> None:
         total = self.configuration.retries.max_retries
         log.info("retrying %s after %s (retry %d of %d) in %.2f s", label, why, retry_number + 1, total, delay)
         if delay > 0:
             self._sleep(delay)
-
-    def _decode(self, resp: Any, response: Optional[type], label: str, options: Mapping[str, Any]) -> Any:
-        result: Any = None
-        if response is not None:
-            data = resp.data
-            try:
-                obj = json.loads(data)
-            except ValueError:
-                raise ApiException(
-                    resp.status, "the response is not valid JSON", body=data[:MAX_ERROR_BODY],
-                    headers=resp.headers, route=label,
-                ) from None  # fmt: skip
-            try:
-                result = response.from_wire(obj) if issubclass(response, Model) else obj
-            except ApiValueError as exc:  # the server's answer, not the caller, is at fault
-                raise ApiException(
-                    resp.status, f"the response does not fit the {response.__name__} model: {exc}",
-                    body=data[:MAX_ERROR_BODY], headers=resp.headers, route=label,
-                ) from None  # fmt: skip
-        if options.get("_return_http_data_only", True) is False:
-            return result, resp.status, resp.headers
-        return result
 
     # -- official generic entry point ----------------------------------------------------------
 
@@ -264,11 +253,20 @@ class ApiClient:
     ) -> Any:
         """The official client's low-level call: returns ``(data, status, headers)`` unless
         ``_return_http_data_only`` is true."""
+        options = {"_preload_content": _preload_content, "_request_timeout": _request_timeout,
+                   "_return_http_data_only": bool(_return_http_data_only)}  # fmt: skip
+        if async_req:
+            return self.submit(
+                self.call_api, resource_path, method, path_params, query_params, header_params, body, post_params,
+                files, response_type, auth_settings, False, _return_http_data_only, collection_formats,
+                _preload_content, _request_timeout, _host,
+            )  # fmt: skip
+        label = f"{method} {resource_path}"
         path = resource_path
         for name, value in (path_params or {}).items():
-            path = path.replace(f"{{{name}}}", encode_path_segment(name, value, f"{method} {resource_path}"))
-        pairs = [p for name, value in (query_params or ()) for p in query_pairs(name, value)]
-        headers = dict(header_params or {})
+            path = path.replace(f"{{{name}}}", encode_path_segment(name, value, label))
+        query = encode_query(p for name, value in (query_params or ()) for p in query_pairs(name, value))
+        headers = {k: check_header_value(k, v) for k, v in (header_params or {}).items()}
         payload: Any = None
         if files or post_params:
             from apivideo.multipart import MultipartBody
@@ -277,20 +275,24 @@ class ApiClient:
             payload = MultipartBody.for_file(file_list[0], field_name, dict(post_params or ()))
             headers.update(payload.headers())
         elif body is not None:
-            payload = json.dumps(to_wire_value(body)).encode()
-            headers["Content-Type"] = "application/json"
+            payload = encode_json(body)
+            headers.update(JSON_HEADERS)
         response = response_type[0] if response_type else None
-        options = {"_preload_content": _preload_content, "_request_timeout": _request_timeout,
-                   "_return_http_data_only": bool(_return_http_data_only), "async_req": async_req}  # fmt: skip
-        return self.call(
-            method, resource_path, path, encode_query(pairs), payload,
-            response if isinstance(response, type) else None, headers=headers, auth=bool(auth_settings) or
-            auth_settings is None, options=options,
+        request = PreparedRequest(
+            method, resource_path, path, query, headers, payload, response if isinstance(response, type) else None,
+            auth=auth_settings is None or bool(auth_settings), host=_host.rstrip("/") if _host else None,
         )  # fmt: skip
+        return as_requested(self.send(request, options), options)
 
-    # -- lifecycle -----------------------------------------------------------------------------
+    # -- threads for async_req -----------------------------------------------------------------
 
-    def _pool(self) -> ThreadPoolExecutor:
+    def submit(self, fn: Callable[..., Any], *args: Any) -> AsyncResult:
+        """Run ``fn(*args)`` on this client's thread pool (``pool_threads`` threads, started on first use); what
+        every ``async_req=True`` call returns."""
+        return AsyncResult(self.pool.submit(fn, *args))
+
+    @property
+    def pool(self) -> ThreadPoolExecutor:
         with self._executor_lock:
             if self._executor is None:
                 from concurrent.futures import ThreadPoolExecutor
@@ -298,17 +300,22 @@ class ApiClient:
                 self._executor = ThreadPoolExecutor(max(1, self.pool_threads), thread_name_prefix="apivideo")
             return self._executor
 
-    @property
-    def pool(self) -> ThreadPoolExecutor:
-        return self._pool()
+    # -- lifecycle -----------------------------------------------------------------------------
 
     def close(self) -> None:
-        """Wait for pending ``async_req`` calls, then release every pooled connection."""
+        """Wait for pending ``async_req`` calls, then close every pooled connection."""
         with self._executor_lock:
             executor, self._executor = self._executor, None
         if executor is not None:
             executor.shutdown(wait=True)
+        self.last_response = None
         self.rest_client.close()
+
+    def _after_fork(self) -> None:
+        """In a child process: nothing pooled is shared with the parent (sockets, locks, threads)."""
+        self._start_process_state()
+        self.last_response = None
+        self.rest_client.after_fork()
 
     def __enter__(self) -> ApiClient:
         return self
@@ -318,6 +325,46 @@ class ApiClient:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(host={self.configuration.host!r})"
+
+    # -- pickling: the settings travel, never a socket, lock or thread -------------------------
+
+    def __getstate__(self) -> Dict[str, Any]:
+        return {"configuration": self.configuration, "default_headers": dict(self.default_headers),
+                "cookie": self.cookie, "pool_threads": self.pool_threads}  # fmt: skip
+
+    def __setstate__(self, state: Dict[str, Any]) -> None:
+        ApiClient.__init__(self, state["configuration"], cookie=state["cookie"], pool_threads=state["pool_threads"])
+        self.default_headers.update(state["default_headers"])
+
+
+def _with_credentials(secrets: Tuple[str, ...], authorization: Optional[str]) -> Tuple[str, ...]:
+    if not authorization:
+        return secrets
+    return (*secrets, authorization, authorization.partition(" ")[2])
+
+
+def _decode(resp: Any, response: Any, label: str) -> Any:
+    """The answer's JSON as ``response`` (a model class, or anything else for plain JSON); None when no body is
+    expected. An answer that is not JSON, or does not fit its model, is an :class:`ApiException`."""
+    if response is None:
+        return None
+    data = resp.data
+    try:
+        obj = json.loads(data)
+    except (ValueError, RecursionError) as exc:
+        why = "nested too deeply to decode" if isinstance(exc, RecursionError) else "not valid JSON"
+        raise ApiException(
+            resp.status, f"the response is {why}", body=data[:MAX_ERROR_BODY], headers=resp.headers, route=label
+        ) from None
+    if not (isinstance(response, type) and issubclass(response, Model)):
+        return obj
+    try:
+        return response.from_wire(obj)
+    except (ApiValueError, RecursionError) as exc:  # the server's answer, not the caller, is at fault
+        raise ApiException(
+            resp.status, f"the response does not fit the {response.__name__} model: {exc}",
+            body=data[:MAX_ERROR_BODY], headers=resp.headers, route=label,
+        ) from None  # fmt: skip
 
 
 def _is_loopback(url: str) -> bool:
@@ -338,7 +385,7 @@ def _is_loopback(url: str) -> bool:
     return len(parts) == 4 and parts[0] == "127" and all(p.isdigit() and int(p) < 256 for p in parts)
 
 
-class _AsyncResult:
+class AsyncResult:
     """What ``async_req=True`` returns: ``get(timeout)`` waits for the result (or raises its exception)."""
 
     def __init__(self, future: Future[Any]) -> None:
@@ -357,3 +404,16 @@ class _AsyncResult:
 
     def successful(self) -> bool:
         return self._future.done() and self._future.exception() is None
+
+
+# Every live client, so that a forked child drops what it inherited before its first request.
+_CLIENTS: weakref.WeakSet[ApiClient] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    for client in list(_CLIENTS):
+        client._after_fork()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)

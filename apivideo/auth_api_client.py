@@ -6,7 +6,7 @@ import base64
 import logging
 import threading
 import time
-from typing import Any, Mapping, Optional
+from typing import Any, Dict, Mapping, Optional, Sequence
 
 from apivideo.api_client import ApiClient
 from apivideo.configuration import PRODUCTION_HOST, SANDBOX_HOST, Configuration
@@ -18,6 +18,8 @@ from apivideo.exceptions import (
     ApiTypeError,
     ApiValueError,
 )
+from apivideo.request import PreparedRequest
+from apivideo.wire import JSON_HEADERS, encode_json
 
 log = logging.getLogger("apivideo")
 HOST_ENVIRONMENT = {"production": PRODUCTION_HOST, "sandbox": SANDBOX_HOST}
@@ -38,6 +40,18 @@ class _Token:
 
     def __repr__(self) -> str:
         return "_Token(<hidden>)"
+
+
+class _Secret:
+    """A credential held by a client: ``vars(client)``, reprs and logs show ``<hidden>``."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: str) -> None:
+        self.value = value
+
+    def __repr__(self) -> str:
+        return "<hidden>"
 
 
 class AuthenticatedApiClient(ApiClient):
@@ -70,26 +84,27 @@ class AuthenticatedApiClient(ApiClient):
         super().__init__(configuration=configuration, **kwargs)
         if not self.configuration.host_is_set:
             self.configuration.host = HOST_ENVIRONMENT["production" if production else "sandbox"]
-        self.__api_key = api_key
+        self._key = _Secret(api_key)
         self._basic = (
-            {"Authorization": "Basic " + base64.b64encode(f"{api_key}:".encode()).decode("ascii")}
-            if basic_auth
-            else None
+            _Secret("Basic " + base64.b64encode(f"{api_key}:".encode()).decode("ascii")) if basic_auth else None
         )
         self._token: Optional[_Token] = None
-        self._lock = threading.Lock()
         self.token_type = "Bearer"
+
+    def _start_process_state(self) -> None:
+        super()._start_process_state()
+        self._lock = threading.Lock()  # after fork(): a lock held by a thread of the parent would never be released
 
     @property
     def api_key(self) -> str:
-        return self.__api_key
+        return self._key.value
 
     # -- the official public methods -----------------------------------------------------------
 
     def connect(self) -> None:
         """Exchange the API key for an access token (POST /auth/api-key)."""
         with self._lock:
-            self._token = self._exchange("/auth/api-key", {"apiKey": self.__api_key}, "the API key")
+            self._token = self._exchange("/auth/api-key", {"apiKey": self.api_key}, "the API key")
 
     def refresh_token(self) -> None:
         """Renew the access token with the refresh token (POST /auth/refresh)."""
@@ -99,15 +114,23 @@ class AuthenticatedApiClient(ApiClient):
                 raise ApiAuthException("cannot refresh the token before connecting")
             self._token = self._exchange("/auth/refresh", {"refreshToken": token.refresh}, "the refresh token")
 
-    # -- hooks used by ApiClient.call ----------------------------------------------------------
+    # -- the credential hooks of ApiClient.send ------------------------------------------------
 
-    def auth_headers(self) -> Mapping[str, str]:
+    def update_params_for_auth(
+        self, headers: Dict[str, str], querys: Any, auth_settings: Optional[Sequence[str]], resource_path: str,
+        method: str, body: Any,
+    ) -> None:  # fmt: skip
+        """Add ``Authorization`` with a valid access token, exchanging the key or renewing the token first when
+        needed (on this thread). Override it to stub or customise authentication, as with the official client."""
+        if not auth_settings:
+            return
         if self._basic is not None:
-            return self._basic
+            headers["Authorization"] = self._basic.value
+            return
         token = self._token
         if token is None or time.monotonic() >= token.renew_at:
             token = self._renew(token)
-        return token.headers
+        headers["Authorization"] = token.headers["Authorization"]
 
     def _on_unauthorized(self, used: Mapping[str, str]) -> bool:
         if self._basic is not None:
@@ -129,36 +152,45 @@ class AuthenticatedApiClient(ApiClient):
                     payload = {"refreshToken": current.refresh}
                     self._token = self._exchange("/auth/refresh", payload, "the refresh token")
                     return self._token
-                except ApiAuthException:
+                except ApiAuthException as exc:
+                    if isinstance(exc, ApiConnectionException):
+                        raise
                     log.info("token refresh refused; authenticating again with the API key")
-            self._token = self._exchange("/auth/api-key", {"apiKey": self.__api_key}, "the API key")
+            self._token = self._exchange("/auth/api-key", {"apiKey": self.api_key}, "the API key")
             return self._token
 
     def _exchange(self, path: str, payload: Mapping[str, str], what: str) -> _Token:
-        import json
-
-        self._check_transport()  # the key or refresh token is in the body: same rule as an Authorization header
-        body = json.dumps(payload).encode()
+        """POST the key (or refresh token) and read the token answer. Only a 4xx refuses the credential; an
+        outage stays a ServiceException or a connection error, and an answer without a usable token is refused."""
+        request = PreparedRequest(
+            "POST", path, headers=dict(JSON_HEADERS), body=encode_json(payload), response=dict, auth=False,
+            replay_safe=True, secrets=tuple(payload.values()),
+        )  # fmt: skip
         try:
-            data = self.call(
-                "POST", path, path, "", body, dict, headers={"Content-Type": "application/json"},
-                auth=False, retry_safe=True,
-            )  # fmt: skip
+            data, _ = self.send(request)
         except ApiConnectionException as exc:
             raise ApiAuthConnectionException(
-                f"could not reach api.video to exchange {what}: {exc.reason}", route=f"POST {path}"
-            ) from exc
+                f"could not reach {self.configuration.host} to exchange {what}: {exc.reason}", route=f"POST {path}"
+            ) from None
         except ApiException as exc:
+            if exc.status is None or not 400 <= exc.status < 500:
+                raise  # a 5xx, or an answer that is not JSON: the service failed, the credential was not refused
             detail = exc.title or exc.reason or "refused"
             raise ApiAuthException(
                 exc.status, f"api.video refused {what} ({exc.status}: {detail})", body=exc.body, headers=exc.headers,
                 route=f"POST {path}",
             ) from None  # fmt: skip
         try:
-            access, expires_in = data["access_token"], float(data.get("expires_in", 3600))
-            token = _Token(access, data.get("refresh_token"), str(data.get("token_type") or "Bearer"), expires_in)
+            access, token_type = data["access_token"], data.get("token_type") or "Bearer"
+            expires_in = float(data.get("expires_in", 3600))
+            refresh = data.get("refresh_token")
+            if not isinstance(access, str) or not access.strip() or not isinstance(token_type, str) or (
+                refresh is not None and not isinstance(refresh, str)
+            ) or not expires_in > 0:  # fmt: skip
+                raise ValueError
+            token = _Token(access, refresh, token_type, expires_in)
         except (KeyError, TypeError, ValueError, AttributeError):
-            raise ApiAuthException(None, f"malformed token answer from POST {path}") from None
+            raise ApiAuthException(None, f"malformed token answer from POST {path}: no usable access token") from None
         log.debug("authenticated with %s; the access token is valid for %.0f s", what, expires_in)
         return token
 
@@ -171,3 +203,15 @@ class AuthenticatedApiClient(ApiClient):
 
     def __exit__(self, *exc_info: Any) -> None:
         self.close()
+
+    # -- pickling: the configuration and the key travel; the token, sockets, locks and threads never do
+
+    def __getstate__(self) -> Dict[str, Any]:
+        return {**super().__getstate__(), "api_key": self.api_key, "basic_auth": self._basic is not None}
+
+    def __setstate__(self, state: Dict[str, Any]) -> None:
+        AuthenticatedApiClient.__init__(
+            self, state["api_key"], configuration=state["configuration"], basic_auth=state["basic_auth"],
+            cookie=state["cookie"], pool_threads=state["pool_threads"],
+        )  # fmt: skip
+        self.default_headers.update(state["default_headers"])

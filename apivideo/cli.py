@@ -572,10 +572,10 @@ def cmd_demo(ctx: Context) -> int:
 
 def describe_error(exc: ApiException) -> str:
     """One line for an API failure: the HTTP status, the problem title, its field, and the detail."""
-    from apivideo.exceptions import ApiConnectionException, UploadError
+    from apivideo.exceptions import ApiConnectionException, ApiException, UploadError
 
     if isinstance(exc, UploadError):
-        cause = describe_error(exc.cause) if exc.cause is not None else ""
+        cause = describe_error(exc.cause) if isinstance(exc.cause, ApiException) else str(exc.cause or "")
         done = f" after {_human_bytes(exc.bytes_acknowledged)} were acknowledged" if exc.bytes_acknowledged else ""
         where = f" of video {exc.video_id}" if exc.video_id else ""
         return redact(f"upload{where} stopped{done}: {cause or exc.reason or 'unknown failure'}")

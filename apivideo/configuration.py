@@ -6,7 +6,7 @@ import logging
 from typing import Any, Dict, Optional, Tuple, Union
 
 from apivideo.exceptions import ApiTypeError, ApiValueError
-from apivideo.retry import RetryPolicy
+from apivideo.retry import RetryPolicy, as_policy
 
 PRODUCTION_HOST = "https://ws.api.video"
 SANDBOX_HOST = "https://sandbox.api.video"
@@ -14,25 +14,9 @@ MIB = 1024 * 1024
 MIN_CHUNK_SIZE = 5 * MIB
 MAX_CHUNK_SIZE = 128 * MIB
 DEFAULT_CHUNK_SIZE = 50 * MIB
+MAX_UPLOAD_CONCURRENCY = 16
 
 log = logging.getLogger("apivideo")
-
-
-class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
-    """Writes to whatever ``sys.stderr`` is at the time of each record."""
-
-    @property
-    def stream(self) -> Any:
-        import sys
-
-        return sys.stderr
-
-    @stream.setter
-    def stream(self, value: Any) -> None:
-        pass
-
-
-_DEBUG_HANDLER = _StderrHandler()  # what Configuration.debug = True adds, and removes again
 
 
 class Configuration:
@@ -50,6 +34,7 @@ class Configuration:
     - ``client_side_validation``: check enums and ranges before sending (default True).
     - ``upload_concurrency``: parts of one upload sent in parallel (default 1, sequential).
     - ``allow_insecure_http``: send credentials over plain http to a host that is not loopback (default False).
+    - ``debug``: the ``apivideo`` and ``urllib3`` logs at DEBUG on stderr (no credential is ever logged).
     """
 
     def __init__(
@@ -79,6 +64,7 @@ class Configuration:
         client_side_validation: bool = True,
         upload_concurrency: int = 1,
         allow_insecure_http: bool = False,
+        debug: bool = False,
     ) -> None:
         self._host: Optional[str] = None
         if host is not None:
@@ -106,12 +92,13 @@ class Configuration:
         self.client_side_validation = client_side_validation
         self.upload_concurrency = upload_concurrency
         self.allow_insecure_http = allow_insecure_http
-        self.safe_chars_for_path_param = ""
         # TLS client certificate and hostname check, as in the official configuration (None: urllib3 defaults).
         self.cert_file: Optional[str] = None
         self.key_file: Optional[str] = None
         self.assert_hostname: Optional[Union[str, bool]] = None
         self._debug = False
+        if debug:
+            self.debug = True
 
     # -- host --------------------------------------------------------------------------------------
 
@@ -156,14 +143,7 @@ class Configuration:
 
     @retries.setter
     def retries(self, value: Union[RetryPolicy, int, None]) -> None:
-        if value is None:
-            self._retries = RetryPolicy()
-        elif isinstance(value, RetryPolicy):
-            self._retries = value
-        elif isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-            self._retries = RetryPolicy(max_retries=value)
-        else:
-            raise ApiValueError(f"retries must be a RetryPolicy or an int >= 0, got {value!r}")
+        self._retries = as_policy(value)
 
     @property
     def connect_timeout(self) -> float:
@@ -187,8 +167,8 @@ class Configuration:
 
     @upload_concurrency.setter
     def upload_concurrency(self, value: int) -> None:
-        if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 16:
-            raise ApiValueError(f"upload_concurrency must be an int from 1 to 16, got {value!r}")
+        if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_UPLOAD_CONCURRENCY:
+            raise ApiValueError(f"upload_concurrency must be an int from 1 to {MAX_UPLOAD_CONCURRENCY}, got {value!r}")
         self._upload_concurrency = value
 
     @property
@@ -208,16 +188,10 @@ class Configuration:
 
     @debug.setter
     def debug(self, value: bool) -> None:
+        from apivideo.logs import set_debug
+
         self._debug = bool(value)
-        for name in ("apivideo", "urllib3"):
-            logger = logging.getLogger(name)
-            if value:
-                logger.setLevel(logging.DEBUG)
-                if _DEBUG_HANDLER not in logger.handlers:
-                    logger.addHandler(_DEBUG_HANDLER)
-            else:
-                logger.setLevel(logging.NOTSET)
-                logger.removeHandler(_DEBUG_HANDLER)
+        set_debug(self._debug)
 
     @property
     def timeout(self) -> Tuple[float, float]:

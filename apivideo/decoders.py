@@ -21,9 +21,6 @@ def as_decoder(decode: Any) -> Decoder:
     return from_wire if isinstance(decode, type) and from_wire is not None else decode  # type: ignore[no-any-return]
 
 
-_fromisoformat = _dt.datetime.fromisoformat
-
-
 def parse_datetime(value: Any) -> _dt.datetime:
     """Parse an ISO 8601 timestamp into a timezone-aware datetime (UTC when no offset is given)."""
     try:

@@ -1,41 +1,56 @@
-"""The base of every ``*Api`` class: operation declarations and the one ``_call`` that runs them.
+"""The base of every ``*Api`` class: operations declared as data, and the one ``_call`` that runs them.
 
 Generated modules declare each operation once, at import time::
 
-    _GET = Op("GET", "/videos/{videoId}", "VideosApi.get", (P("video_id", "videoId", "path", str, required=True),),
-              response=Video)
+    _GET = Operation("GET", "/videos/{videoId}", "VideosApi.get",
+                     (Param("video_id", "videoId", "path", str, required=True),), response="apivideo.model.video.Video")
 
-and each method is a single line: ``return self._call(_GET, (video_id,), options)``. ``_call`` checks the
-arguments (types always; enums and ranges unless ``client_side_validation`` is off), turns them into wire form
-once, and hands the request to the :class:`ApiClient`.
+and each method is one line, ``return self._call(_GET, locals())``: the arguments reach the core by name.
+``_call`` checks them, turns them into one :class:`~apivideo.request.PreparedRequest` and sends it; an upload
+operation hands that request to the upload strategy instead, which sends one request per chunk.
 """
 
 from __future__ import annotations
 
-import json
 import os
-from typing import IO, TYPE_CHECKING, Any, Callable, Generic, List, Mapping, Optional, Tuple, TypedDict, TypeVar, Union
+from typing import (
+    IO,
+    TYPE_CHECKING,
+    Any,
+    Callable,
+    Dict,
+    Generic,
+    List,
+    Mapping,
+    Optional,
+    Tuple,
+    TypedDict,
+    TypeVar,
+    Union,
+)
 
 from apivideo.api_client import ApiClient
-from apivideo.exceptions import ApiException, ApiTypeError
-from apivideo.model_utils import Model, validate
-from apivideo.wire import encode_path_segment, encode_query, query_pairs
+from apivideo.request import UPLOAD, PreparedRequest, as_requested
+from apivideo.wire import JSON_HEADERS, encode_json, encode_path_segment, encode_query, query_pairs
 
 if TYPE_CHECKING:
+    from apivideo.retry import RetryPolicy
     from apivideo.upload import ProgressiveSession
 
 T = TypeVar("T")
-FileArg = Union[IO[bytes], str, "os.PathLike[str]"]
+FileArg = Union[IO[bytes], bytes, str, "os.PathLike[str]"]
 ProgressListener = Callable[[int, Optional[int]], None]
 
 
 class CallOptions(TypedDict, total=False):
-    """Per-call options of the official client, accepted by every method."""
+    """Per-call options: the official client's, plus ``_retries``, ``_headers`` and the upload options."""
 
     async_req: bool
     _return_http_data_only: bool
     _preload_content: bool
     _request_timeout: Union[float, Tuple[float, float], None]
+    _retries: Union[RetryPolicy, int, None]
+    _headers: Mapping[str, str]
     _check_input_type: bool
     _check_return_type: bool
     _host_index: Optional[int]
@@ -43,7 +58,8 @@ class CallOptions(TypedDict, total=False):
     resume: bool
 
 
-CALL_OPTIONS = frozenset(CallOptions.__annotations__)
+CALL_OPTIONS = frozenset(CallOptions.__annotations__) - {"resume"}
+UPLOAD_OPTIONS = CALL_OPTIONS | {"resume"}
 _WHERE = ("path", "query", "body", "file", "form")
 
 
@@ -57,8 +73,8 @@ def resolve(ref: Any) -> Any:
     return getattr(import_module(module), name)
 
 
-class P:
-    """One parameter of an operation: python name, wire name, where it goes, its type and rules.
+class Param:
+    """One parameter of an operation: python name, wire name, where it goes, its type and the API's rules.
 
     A model type may be given by its import path (a string), so that importing an Api module does not import
     every model it mentions.
@@ -95,48 +111,43 @@ class P:
     def check(self, value: Any) -> Optional[str]:
         """Why ``value`` does not fit this parameter's type, or None."""
         if self._check is None:
-            self._check = _checker(self.tp, self.where)
+            from apivideo.validation import checker
+
+            self._check = checker(self.tp, self.where)
         return self._check(value)
 
 
-def _checker(tp: Any, where: str) -> Callable[[Any], Optional[str]]:
-    if where == "file":
-        return lambda v: (
-            None if isinstance(v, (str, bytes, os.PathLike)) or hasattr(v, "read")
-            else f"expected an open binary file or a path, got {type(v).__name__}"
-        )  # fmt: skip
-    if tp is str:
-        return lambda v: None if isinstance(v, str) else f"expected str, got {type(v).__name__}"
-    from apivideo.validation import type_problem
+class Operation(Generic[T]):
+    """One API operation, declared once per generated module.
 
-    return lambda v: type_problem(v, tp)
+    ``upload`` is None, ``"file"`` (one multipart request) or ``"chunked"`` (Content-Range chunks, resumable);
+    ``lookups`` names the Api methods that read a video's upload status and the video itself, which resuming
+    needs (the core is given those methods; it never imports generated code).
+    """
 
-
-class Op(Generic[T]):
-    """One API operation, declared once per generated module."""
-
-    __slots__ = (
-        "method", "route", "name", "params", "_response", "auth", "retry_safe", "upload", "has_secret", "_pieces",
-    )  # fmt: skip
+    __slots__ = ("method", "route", "name", "params", "_response", "auth", "retry_safe", "upload", "lookups",
+                 "options", "_pieces")  # fmt: skip
 
     def __init__(
         self,
         method: str,
         route: str,
         name: str,
-        params: Tuple[P, ...] = (),
+        params: Tuple[Param, ...] = (),
         response: Union[type[T], str, None] = None,
         *,
         auth: bool = True,
         retry_safe: Optional[bool] = None,
         upload: Optional[str] = None,
+        lookups: Optional[Tuple[str, str]] = None,
     ) -> None:
         self.method, self.route, self.name, self.params = method, route, name, params
         self._response = response
         self.auth = auth
         self.retry_safe = retry_safe
-        self.upload = upload  # None, "file" (one request) or "chunked" (Content-Range chunks)
-        self.has_secret = any(p.secret for p in params)
+        self.upload = upload
+        self.lookups = lookups
+        self.options = UPLOAD_OPTIONS if upload == "chunked" else CALL_OPTIONS
         self._pieces = _split_route(route)
 
     @property
@@ -147,8 +158,48 @@ class Op(Generic[T]):
             response = self._response = resolve(response)
         return response
 
+    def prepare(self, args: Mapping[str, Any], rules: bool, session: bool = False) -> PreparedRequest:
+        """Check the arguments (types always; enums, ranges and models when ``rules``) and build the request once.
+        The file and form fields of an upload are not part of it: the upload strategy makes a body per chunk."""
+        from apivideo.validation import check_argument
+
+        segments: Dict[str, str] = {}
+        pairs: List[Tuple[str, str]] = []
+        body: Any = None
+        secrets: Tuple[str, ...] = ()
+        for p in self.params:
+            value = args.get(p.name)
+            if value is None:
+                if p.required and not (session and p.where == "file"):
+                    from apivideo.exceptions import ApiTypeError
+
+                    raise ApiTypeError(f"{self.name}() missing required argument '{p.name}'")
+                continue
+            check_argument(self.name, p, value, rules)
+            if p.secret:
+                secrets += (value,)
+            if p.where == "path":
+                segments[p.wire] = encode_path_segment(p.name, value, f"{self.name}()")
+            elif p.where == "query":
+                pairs.extend(query_pairs(p.wire, value))
+            elif p.where == "body":
+                body = encode_json(value)
+        pieces = self._pieces
+        path = pieces[0] if len(pieces) == 1 else "".join(
+            piece if i % 2 == 0 else segments[piece] for i, piece in enumerate(pieces)
+        )  # fmt: skip
+        return PreparedRequest(
+            self.method, self.route, path, encode_query(pairs) if pairs else "",
+            dict(JSON_HEADERS) if body is not None else None, body, self.response, auth=self.auth,
+            replay_safe=self.retry_safe, secrets=secrets, bucket=UPLOAD if self.upload == "chunked" else None,
+        )  # fmt: skip
+
+    def form(self, args: Mapping[str, Any]) -> Dict[str, Any]:
+        """The multipart text fields of an upload (``videoId`` of a token upload)."""
+        return {p.wire: args[p.name] for p in self.params if p.where == "form" and args.get(p.name) is not None}
+
     def __repr__(self) -> str:
-        return f"Op({self.method} {self.route} -> {self.name})"
+        return f"Operation({self.method} {self.route} -> {self.name})"
 
 
 def _split_route(route: str) -> List[str]:
@@ -163,104 +214,73 @@ def _split_route(route: str) -> List[str]:
     return pieces
 
 
-class Request:
-    """An operation's arguments in wire form, built once by :meth:`EndPoint._prepare`."""
-
-    __slots__ = ("op", "path", "pairs", "body", "file", "form")
-
-    def __init__(
-        self, op: Op[Any], path: str, pairs: List[Tuple[str, str]], body: Any, file: Any, form: dict[str, Any]
-    ) -> None:
-        self.op, self.path, self.pairs, self.body, self.file, self.form = op, path, pairs, body, file, form
-
-
 class EndPoint:
     """Base class of the generated ``*Api`` classes."""
+
+    _defaults: Mapping[str, Any] = {}
 
     def __init__(self, api_client: Optional[ApiClient] = None) -> None:
         self.api_client = api_client if api_client is not None else ApiClient()
 
-    def _prepare(
-        self, op: Op[Any], values: Tuple[Any, ...], options: Mapping[str, Any], session: bool = False
-    ) -> Request:
-        for key in options:
-            if key not in CALL_OPTIONS or (key == "resume" and op.upload != "chunked"):
-                raise ApiTypeError(f"{op.name}() got an unexpected keyword argument '{key}'")
-        checks = self.api_client.configuration.client_side_validation
-        segments: dict[str, str] = {}
-        pairs: List[Tuple[str, str]] = []
-        body: Any = None
-        file: Any = None
-        form: dict[str, Any] = {}
-        for p, value in zip(op.params, values):
-            if value is None:
-                if p.required and not (session and p.where == "file"):
-                    raise ApiTypeError(f"{op.name}() missing required argument '{p.name}'")
-                continue
-            problem = p.check(value)
-            if problem:
-                raise ApiTypeError(f"{op.name}() argument '{p.name}': {problem}")
-            if checks and (p.enum or p.minimum is not None or p.maximum is not None):
-                from apivideo.validation import check_value
+    def with_options(
+        self,
+        *,
+        timeout: Union[float, Tuple[float, float], None] = None,
+        retries: Union[RetryPolicy, int, None] = None,
+        headers: Optional[Mapping[str, str]] = None,
+    ) -> Any:
+        """A view of this Api object whose calls use these options, sharing the same client (its connections,
+        credentials and rate-limit budget). ``timeout`` is ``_request_timeout``, ``retries`` a
+        :class:`~apivideo.RetryPolicy` or a number of retries, ``headers`` extra request headers. An option given
+        to a call wins over the view's."""
+        from copy import copy
 
-                check_value(f"{op.name}() argument '{p.name}'", value, p.enum, p.minimum, p.maximum)
-            where = p.where
-            if where == "path":
-                segments[p.wire] = encode_path_segment(p.name, value, f"{op.name}()")
-            elif where == "query":
-                if checks and isinstance(value, Model):
-                    validate(value, f"{op.name}() argument '{p.name}'")
-                pairs.extend(query_pairs(p.wire, value))
-            elif where == "body":
-                if checks and isinstance(value, Model):
-                    validate(value, f"{op.name}() argument '{p.name}'")
-                body = value
-            elif where == "file":
-                file = value
-            else:
-                form[p.wire] = value
-        pieces = op._pieces
-        path = pieces[0] if len(pieces) == 1 else "".join(
-            piece if i % 2 == 0 else segments[piece] for i, piece in enumerate(pieces)
-        )  # fmt: skip
-        return Request(op, path, pairs, body, file, form)
+        defaults = dict(self._defaults)
+        for key, value in (("_request_timeout", timeout), ("_retries", retries), ("_headers", headers)):
+            if value is not None:
+                defaults[key] = {**defaults.get(key, {}), **value} if isinstance(value, Mapping) else value
+        from apivideo.validation import check_options
 
-    def _call(self, op: Op[T], values: Tuple[Any, ...], options: Mapping[str, Any]) -> T:
-        """Check the arguments, build the request once, send it and return the decoded answer."""
-        try:
-            return self._send(op, values, options)
-        except ApiException as exc:
-            if op.has_secret:
-                exc.redact([v for p, v in zip(op.params, values) if p.secret and isinstance(v, str)])
-            raise
+        check_options(f"{type(self).__name__}.with_options", defaults, CALL_OPTIONS)
+        view = copy(self)
+        view._defaults = defaults
+        return view
 
-    def _send(self, op: Op[T], values: Tuple[Any, ...], options: Mapping[str, Any]) -> T:
-        req = self._prepare(op, values, options)
-        if op.upload is not None:
-            from apivideo import upload
+    def _call(self, op: Operation[T], args: Mapping[str, Any]) -> T:
+        """Check the arguments, build the request once, send it and return what the caller asked for."""
+        options: Mapping[str, Any] = args["options"]
+        client = self.api_client
+        if self._defaults:
+            options = _merged(self._defaults, options)
+        if options:
+            from apivideo.validation import check_options
 
-            return upload.send(self.api_client, req, options)  # type: ignore[no-any-return]
-        body: Optional[bytes] = None
-        headers: Optional[dict[str, str]] = None
-        if req.body is not None:
-            wire = req.body.to_wire() if isinstance(req.body, Model) else req.body
-            body = json.dumps(wire, separators=(",", ":")).encode()
-            headers = {"Content-Type": "application/json"}
-        return self.api_client.call(  # type: ignore[no-any-return]
-            op.method,
-            op.route,
-            req.path,
-            encode_query(req.pairs) if req.pairs else "",
-            body,
-            op.response,
-            headers=headers,
-            auth=op.auth,
-            retry_safe=op.retry_safe,
-            options=options,
-        )
+            check_options(op.name, options, op.options)
+            if options.get("async_req"):
+                rest = {k: v for k, v in options.items() if k != "async_req"}
+                return client.submit(self._call, op, {**args, "options": rest})  # type: ignore[return-value]
+        rules = client.configuration.client_side_validation and options.get("_check_input_type", True) is not False
+        request = op.prepare(args, rules)
+        if options and options.get("_host_index") is not None:
+            request.host = client.configuration.get_host_from_settings(options["_host_index"])
+        if op.upload is None:
+            return as_requested(client.send(request, options), options)  # type: ignore[no-any-return]
+        from apivideo.upload import send_file
 
-    def _session(self, op: Op[Any], values: Tuple[Any, ...]) -> ProgressiveSession:
+        lookups = tuple(getattr(self, name) for name in op.lookups) if op.lookups else None
+        return send_file(client, op, request, args, options, lookups)  # type: ignore[no-any-return]
+
+    def _session(self, op: Operation[Any], args: Mapping[str, Any]) -> ProgressiveSession:
         """Open a progressive upload session for a chunked upload operation (the file is given per part)."""
         from apivideo.upload import ProgressiveSession
 
-        return ProgressiveSession(self.api_client, self._prepare(op, values, {}, session=True))
+        client = self.api_client
+        request = op.prepare(args, client.configuration.client_side_validation, session=True)
+        return ProgressiveSession(client, request, op.form(args), op.name)
+
+
+def _merged(defaults: Mapping[str, Any], options: Mapping[str, Any]) -> Dict[str, Any]:
+    merged = {**defaults, **options}
+    if "_headers" in defaults and options.get("_headers"):
+        merged["_headers"] = {**defaults["_headers"], **options["_headers"]}
+    return merged

@@ -15,7 +15,7 @@ OpenApiException
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
+from typing import Any, ClassVar, Dict, List, Mapping, Optional, Sequence, Union
 
 PathItem = Union[str, int]
 
@@ -126,26 +126,27 @@ class ApiException(OpenApiException):
     def __repr__(self) -> str:
         return f"{type(self).__name__}(status={self.status!r}, reason={self.reason!r}, title={self.title!r})"
 
-    def redact(self, secrets: list[str]) -> None:
-        """Hide these values (e.g. an upload token the server echoed) everywhere in this exception."""
-        secrets = [s for s in secrets if s]
+    def redact(self, secrets: Sequence[str]) -> None:
+        """Hide these values (an upload token the server echoed, say) everywhere in this exception."""
+        secrets = _worth_hiding(secrets)
         if not secrets:
             return
 
         def clean(value: Any) -> Any:
             if isinstance(value, str):
-                for secret in secrets:
-                    value = value.replace(secret, "<hidden>")
-                return value
+                return scrub(value, secrets)
             if isinstance(value, dict):
                 return {k: clean(v) for k, v in value.items()}
             if isinstance(value, list):
                 return [clean(v) for v in value]
             return value
 
-        for attr in ("body", "reason", "type", "title", "name", "detail", "problem", "problems"):
+        for attr in ("body", "reason", "type", "title", "name", "detail", "problem", "problems", "headers"):
             setattr(self, attr, clean(getattr(self, attr)))
         self.args = tuple(clean(a) for a in self.args)
+
+    def __reduce__(self) -> Any:
+        return _restore, (type(self), None, self.args, self.__dict__)
 
 
 def _str_or_none(value: Any) -> Optional[str]:
@@ -157,7 +158,7 @@ def _parse_problem(body: Optional[str]) -> Dict[str, Any]:
         return {}
     try:
         data = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):
         return {}
     return data if isinstance(data, dict) else {}
 
@@ -235,34 +236,113 @@ class ApiAuthConnectionException(ApiAuthException, ApiConnectionException):
 
 
 class UploadError(ApiException):
-    """An upload stopped part way; ``video_id``, ``bytes_acknowledged`` and ``parts_acknowledged`` say where.
+    """An upload stopped part way; ``video_id``, ``bytes_acknowledged`` and ``parts_acknowledged`` say where, and
+    ``cause`` is what stopped it.
 
-    Resume it with ``VideosApi.upload(video_id, file, resume=True)``; only the missing bytes are sent again.
+    When an answer of the API or the network stopped it, the error is also an instance of that cause's class, so
+    ``except NotFoundException`` or ``except ApiConnectionException`` still catch it. Resume with
+    ``VideosApi.upload(video_id, file, resume=True)``: only the missing bytes are sent again.
     """
+
+    _cause_class: ClassVar[Optional[type]] = None
 
     def __init__(
         self,
         message: str,
         *,
-        cause: Optional[ApiException] = None,
+        cause: Optional[BaseException] = None,
         video_id: Optional[str] = None,
         bytes_acknowledged: int = 0,
         parts_acknowledged: int = 0,
     ) -> None:
-        super().__init__(
-            cause.status if cause else None,
+        api_cause = cause if isinstance(cause, ApiException) else None
+        ApiException.__init__(
+            self,
+            api_cause.status if api_cause else None,
             message,
-            body=cause.body if cause else None,
-            headers=cause.headers if cause else None,
-            route=cause.route if cause else None,
+            body=api_cause.body if api_cause else None,
+            headers=api_cause.headers if api_cause else None,
+            route=api_cause.route if api_cause else None,
         )
         self.cause = cause
         self.video_id = video_id
         self.bytes_acknowledged = bytes_acknowledged
         self.parts_acknowledged = parts_acknowledged
+        if api_cause is not None and hasattr(api_cause, "retry_after"):
+            self.retry_after = api_cause.retry_after
+
+    @classmethod
+    def of(cls, cause: BaseException, message: str, **details: Any) -> UploadError:
+        """An UploadError that is also an instance of the cause's class (when the cause is an ApiException)."""
+        kind = _upload_error_class(type(cause)) if isinstance(cause, ApiException) else UploadError
+        error: UploadError = kind(message, cause=cause, **details)
+        return error
 
     def __str__(self) -> str:
         return str(self.reason)
+
+    def __reduce__(self) -> Any:
+        return _restore, (UploadError, self._cause_class, self.args, self.__dict__)
+
+
+_UPLOAD_ERRORS: Dict[type, type] = {}
+
+
+def _upload_error_class(cause_class: type) -> type:
+    """``UploadError`` combined with the class of what stopped the upload (one class per cause class)."""
+    if issubclass(cause_class, UploadError) or cause_class is ApiException:
+        return UploadError
+    kind = _UPLOAD_ERRORS.get(cause_class)
+    if kind is None:
+        namespace = {"__module__": __name__, "__qualname__": "UploadError", "_cause_class": cause_class}
+        kind = _UPLOAD_ERRORS.setdefault(cause_class, type("UploadError", (UploadError, cause_class), namespace))
+    return kind
+
+
+def _restore(cls: type, cause_class: Optional[type], args: Any, state: Dict[str, Any]) -> Any:
+    """Rebuild a pickled exception (their constructors differ, so none is called)."""
+    if cause_class is not None:
+        cls = _upload_error_class(cause_class)
+    obj = cls.__new__(cls, *args)
+    obj.args = args
+    obj.__dict__.update(state)
+    return obj
+
+
+def _worth_hiding(secrets: Sequence[str]) -> List[str]:
+    return [s for s in secrets if isinstance(s, str) and len(s) >= 4]
+
+
+def scrub(text: str, secrets: Sequence[str]) -> str:
+    """``text`` with every secret replaced by ``<hidden>``."""
+    for secret in _worth_hiding(secrets):
+        if secret in text:
+            text = text.replace(secret, "<hidden>")
+    return text
+
+
+def redact(exc: BaseException, secrets: Sequence[str]) -> None:
+    """Hide ``secrets`` in an exception and in every exception chained to it. A chained exception that is not the
+    SDK's own (a ValueError of http.client, say) and whose text holds a secret is cut from the chain."""
+    secrets = _worth_hiding(secrets)
+    seen = set()
+    current: Optional[BaseException] = exc
+    while secrets and current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, ApiException):
+            current.redact(secrets)
+            if isinstance(current, UploadError) and current.cause is not None:
+                redact(current.cause, secrets)
+        elif isinstance(current, OpenApiException):
+            current.args = tuple(scrub(a, secrets) if isinstance(a, str) else a for a in current.args)
+        following = current.__cause__ or current.__context__
+        if following is not None and not isinstance(following, OpenApiException):
+            text = f"{following!s} {following.args!r}"
+            if any(secret in text for secret in secrets):
+                current.__cause__ = current.__context__ = None
+                current.__suppress_context__ = True
+                return
+        current = following
 
 
 _BY_STATUS: Dict[int, type[ApiException]] = {

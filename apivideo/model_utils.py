@@ -19,24 +19,8 @@ import datetime as _dt
 import re
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Dict, Iterator, List, Optional, Tuple
 
+from apivideo.decoders import Decoder, as_decoder, dict_of, list_of, parse_date, parse_datetime
 from apivideo.exceptions import ApiAttributeError, ApiKeyError, ApiTypeError, ApiValueError
-
-if TYPE_CHECKING:
-    from apivideo.decoders import dict_of, list_of, parse_date, parse_datetime
-
-# The decoders are re-exported here (models import them from this module) but loaded only when a model module
-# needs one: importing an Api class then costs no decoder or validation code.
-Decoder = Callable[[Any], Any]
-_LAZY = {"parse_datetime", "parse_date", "list_of", "dict_of", "as_decoder"}
-
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        from apivideo import decoders
-
-        return getattr(decoders, name)
-    raise AttributeError(f"module 'apivideo.model_utils' has no attribute '{name}'")
-
 
 if TYPE_CHECKING:
     from typing_extensions import Self, dataclass_transform
@@ -46,7 +30,8 @@ else:
         return lambda obj: obj
 
 
-__all__ = ["Model", "field", "parse_datetime", "parse_date", "list_of", "dict_of", "validate", "to_wire_value"]
+# The decoders are re-exported: generated models import everything they use from this module.
+__all__ = ["Model", "field", "to_wire_value", "parse_datetime", "parse_date", "list_of", "dict_of"]
 
 datetime = _dt.datetime
 date = _dt.date
@@ -85,11 +70,7 @@ class Field:
         self.wire = wire
         self.default = None if default is _MISSING else default
         self.kw_only = kw_only
-        if decode is not None:
-            from apivideo.decoders import as_decoder
-
-            decode = as_decoder(decode)
-        self.decode: Optional[Decoder] = decode
+        self.decode: Optional[Decoder] = None if decode is None else as_decoder(decode)
         self.enum = enum
         self.minimum = minimum
         self.maximum = maximum
@@ -173,8 +154,10 @@ class Model(metaclass=ModelMeta):
             raise ApiTypeError(
                 f"{cls.__name__}() takes {len(positional)} positional argument(s) but {len(args)} were given"
             )
+        from apivideo.validation import check_field
+
         for f, value in zip(positional, args):
-            _check_type(cls, f, value)
+            check_field(cls, f, value)
             f.slot.__set__(self, value)
         by_name = cls._by_name
         for key, value in kwargs.items():
@@ -185,7 +168,7 @@ class Model(metaclass=ModelMeta):
                 raise ApiTypeError(f"{cls.__name__}() got an unexpected keyword argument '{key}'")
             if key in (p.name for p in positional[: len(args)]):
                 raise ApiTypeError(f"{cls.__name__}() got multiple values for argument '{key}'")
-            _check_type(cls, kf, value)
+            check_field(cls, kf, value)
             kf.slot.__set__(self, value)
         missing = [f.name for f in positional if not _is_set(self, f)]
         if missing:
@@ -241,18 +224,13 @@ class Model(metaclass=ModelMeta):
 
     def to_dict(self) -> Dict[str, Any]:
         """Set fields by python name, nested models as dicts, datetimes kept as objects."""
-        out: Dict[str, Any] = {}
-        for f in self._fields:
-            value = _get(self, f)
-            if value is not _MISSING:
-                out[f.name] = _to_dict_value(value)
-        out.update(self.additional_properties)
-        return out
+        return _to_dict_value(self, False)  # type: ignore[no-any-return]
 
     def to_str(self) -> str:
+        """A readable dump of the set fields; credentials (``secret`` fields, nested ones too) show as ``<hidden>``."""
         import pprint
 
-        return pprint.pformat(self.to_dict())
+        return pprint.pformat(_to_dict_value(self, True))
 
     @property
     def additional_properties(self) -> Dict[str, Any]:
@@ -379,8 +357,6 @@ def _compile_decoder(cls: type[Model]) -> Callable[[Any], Any]:
                 env[f"d{i}"] = fast(f.decode)
                 decode = [f"v = d{i}(v)"]
             else:  # a list of models or datetimes: the loop is inlined here
-                from apivideo.decoders import as_decoder
-
                 env[f"d{i}"] = fast(as_decoder(item))
                 decode = [
                     "if type(v) is not list:",
@@ -425,52 +401,17 @@ def to_wire_value(value: Any) -> Any:
     return value
 
 
-def _to_dict_value(value: Any) -> Any:
+def _to_dict_value(value: Any, hide_secrets: bool) -> Any:
     if isinstance(value, Model):
-        return value.to_dict()
+        out: Dict[str, Any] = {}
+        for f in value._fields:
+            item = _get(value, f)
+            if item is not _MISSING:
+                out[f.name] = "<hidden>" if hide_secrets and f.secret and item else _to_dict_value(item, hide_secrets)
+        out.update(value.additional_properties)
+        return out
     if isinstance(value, (list, tuple)):
-        return [_to_dict_value(v) for v in value]
+        return [_to_dict_value(v, hide_secrets) for v in value]
     if isinstance(value, dict):
-        return {k: _to_dict_value(v) for k, v in value.items()}
+        return {k: _to_dict_value(v, hide_secrets) for k, v in value.items()}
     return value
-
-
-# --------------------------------------------------------------------------- request checks
-
-_HINTS: Dict[type, Dict[str, Any]] = {}
-
-
-def _hints(cls: type) -> Dict[str, Any]:
-    hints = _HINTS.get(cls)
-    if hints is None:
-        import typing
-
-        hints = _HINTS[cls] = typing.get_type_hints(cls)
-    return hints
-
-
-def _check_type(cls: type, f: Field, value: Any) -> None:
-    from apivideo.validation import type_problem
-
-    problem = type_problem(value, _hints(cls).get(f.name, Any))
-    if problem:
-        raise ApiTypeError(f"{cls.__name__}.{f.name}: {problem}")
-
-
-def validate(model: Model, where: str) -> None:
-    """Check a request model against its declared types, enums and ranges (raises ApiTypeError/ApiValueError)."""
-    from apivideo.validation import check_value, type_problem
-
-    cls = type(model)
-    hints = _hints(cls)
-    for f in cls._fields:
-        value = _get(model, f)
-        if value is _MISSING or value is None:
-            continue
-        problem = type_problem(value, hints.get(f.name, Any))
-        if problem:
-            raise ApiTypeError(f"{where}: {cls.__name__}.{f.name}: {problem}")
-        check_value(f"{where}: {cls.__name__}.{f.name}", value, f.enum, f.minimum, f.maximum, f.pattern)
-        for item in value if isinstance(value, (list, tuple)) else (value,):
-            if isinstance(item, Model):
-                validate(item, where)

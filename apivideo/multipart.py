@@ -1,31 +1,135 @@
-"""Streamed multipart/form-data bodies read straight from files, with an exact length."""
+"""Upload sources and streamed multipart/form-data bodies with an exact length.
+
+A source is read in 1 MiB blocks straight into the socket. A plain OS file is read with positional reads, so
+parallel chunks never move a shared position; any other file object (``gzip.open()``, ``bz2.open()``, a wrapped
+or in-memory file) is read through its own ``seek()`` and ``read()``, because its ``fileno()``, when it has one,
+points at different bytes (the compressed file underneath, say).
+"""
 
 from __future__ import annotations
 
+import io
 import os
 import secrets
 import threading
-from typing import IO, Any, Iterator, Mapping, Optional, Union
+from typing import IO, Any, Iterator, List, Mapping, Optional, Tuple, Union
 
-from apivideo.exceptions import ApiValueError
+from apivideo.exceptions import ApiTypeError, ApiValueError
 
 BLOCK = 1024 * 1024
-Source = Union[IO[bytes], bytes, bytearray, memoryview]
+_PLAIN_FILES = (io.BufferedReader, io.BufferedRandom)
 
 
-def _quote(value: str) -> str:
-    return value.replace("\\", "\\\\").replace('"', "%22").replace("\r", "%0D").replace("\n", "%0A")
+class SourceChangedError(ApiValueError):
+    """The file has fewer bytes than when its upload started (it was truncated or replaced meanwhile)."""
+
+
+class Source:
+    """The bytes of one upload: an open binary file (read from its start, never closed here) or bytes."""
+
+    def __init__(self, file: Union[IO[bytes], bytes, bytearray, memoryview], name: Optional[str] = None) -> None:
+        self.file = file
+        self.name = name or _basename(getattr(file, "name", None))
+        self.in_memory = isinstance(file, (bytes, bytearray, memoryview))
+        self.seekable = self.in_memory or _seekable(file)
+        self.fd = _plain_fd(file) if self.seekable and not self.in_memory else None
+        self.lock = threading.Lock()  # serialises seek+read on file objects shared by parallel chunks
+
+    @classmethod
+    def open(cls, file: Any, what: str) -> Tuple[Source, bool]:
+        """(source, whether it was opened here): a path is opened (and must be closed by the caller), bytes and
+        open binary files are used as given. Text streams are refused, naming the argument."""
+        if isinstance(file, (str, os.PathLike)):
+            path = os.fspath(file)
+            if os.path.isdir(path):
+                raise ApiValueError(f"{what}: {path!r} is a directory, not a file")
+            try:
+                return cls(open(path, "rb")), True
+            except OSError as exc:
+                raise ApiValueError(f"{what}: cannot open {path!r}: {exc.strerror}") from None
+        if isinstance(file, (bytes, bytearray, memoryview)):
+            return cls(file), False
+        if not callable(getattr(file, "read", None)):
+            raise ApiTypeError(f"{what}: expected an open binary file, bytes or a path, got {type(file).__name__}")
+        if _is_text(file):
+            raise ApiTypeError(
+                f"{what}: {type(file).__name__} is a text stream; upload bytes: open the file in binary mode ('rb')"
+                " or pass io.BytesIO / bytes"
+            )
+        return cls(file), False
+
+    def size(self) -> int:
+        """Bytes from the start of the source to its end (seekable sources only)."""
+        if self.in_memory:
+            return len(self.file)  # type: ignore[arg-type]
+        if self.fd is not None:
+            return os.fstat(self.fd).st_size
+        with self.lock:
+            file: Any = self.file
+            end = int(file.seek(0, os.SEEK_END))
+            file.seek(0)
+            return end
+
+    def blocks(self, offset: int, length: int) -> Iterator[bytes]:
+        """``length`` bytes from ``offset``, in blocks of at most 1 MiB."""
+        if self.in_memory:
+            view = memoryview(self.file)[offset : offset + length]  # type: ignore[arg-type]
+            for start in range(0, len(view), BLOCK):
+                yield bytes(view[start : start + BLOCK])
+            return
+        position, left = offset, length
+        while left > 0:
+            if self.fd is not None:
+                block = os.pread(self.fd, min(BLOCK, left), position)
+            else:
+                with self.lock:
+                    file: Any = self.file
+                    file.seek(position)
+                    block = file.read(min(BLOCK, left))
+            if not block:
+                raise SourceChangedError(
+                    f"the file ended at byte {position}, {left} bytes before the end it had when the upload started:"
+                    " was it truncated or replaced during the upload?"
+                )
+            position += len(block)
+            left -= len(block)
+            yield block
+
+    def read(self, size: int) -> bytes:
+        """Up to ``size`` bytes from the current position of a stream (fewer only at its end)."""
+        parts: List[bytes] = []
+        left = size
+        file: Any = self.file
+        while left > 0:
+            data = file.read(left)
+            if not data:
+                break
+            parts.append(bytes(data))
+            left -= len(data)
+        return b"".join(parts)
+
+    def read_all(self) -> bytes:
+        """The rest of a stream, in memory (small files only: thumbnails, captions, logos)."""
+        parts: List[bytes] = []
+        while True:
+            data = self.read(BLOCK)
+            if not data:
+                return b"".join(parts)
+            parts.append(data)
 
 
 class MultipartBody:
-    """A re-iterable multipart/form-data body: text fields, then ``length`` bytes of ``source`` from ``offset``."""
+    """A re-iterable multipart/form-data body: text fields, then ``length`` bytes of ``source`` from ``offset``.
+
+    ``len()`` is exact, so the request carries a Content-Length and no chunked framing; iterating again reads the
+    same bytes again, so a retried request resends exactly what it sent.
+    """
 
     def __init__(
         self,
         source: Source,
         offset: int,
         length: int,
-        filename: str,
         fields: Optional[Mapping[str, Any]] = None,
         field_name: str = "file",
     ) -> None:
@@ -40,18 +144,18 @@ class MultipartBody:
             head
             + (
                 f'--{self.boundary}\r\nContent-Disposition: form-data; name="{_quote(field_name)}";'
-                f' filename="{_quote(filename)}"\r\nContent-Type: application/octet-stream\r\n\r\n'
+                f' filename="{_quote(source.name)}"\r\nContent-Type: application/octet-stream\r\n\r\n'
             ).encode()
         )
         self.tail = f"\r\n--{self.boundary}--\r\n".encode()
 
     @classmethod
     def for_file(cls, file: Any, field_name: str = "file", fields: Optional[Mapping[str, Any]] = None) -> MultipartBody:
-        """A body holding a whole file (an open binary file, or bytes)."""
-        if isinstance(file, (bytes, bytearray, memoryview)):
-            return cls(file, 0, len(file), "file", fields, field_name)
-        size = file_size(file)
-        return cls(file, 0, size, filename_of(file), fields, field_name)
+        """A body holding a whole file: an open binary file (a stream is read into memory), or bytes."""
+        source, _ = Source.open(file, f"argument '{field_name}'")
+        if not source.seekable:
+            source = Source(source.read_all(), source.name)
+        return cls(source, 0, source.size(), fields, field_name)
 
     def __len__(self) -> int:
         return len(self.head) + self.length + len(self.tail)
@@ -61,56 +165,44 @@ class MultipartBody:
 
     def __iter__(self) -> Iterator[bytes]:
         yield self.head
-        src = self.source
-        if isinstance(src, (bytes, bytearray, memoryview)):
-            view = memoryview(src)[self.offset : self.offset + self.length]
-            for start in range(0, len(view), BLOCK):
-                yield bytes(view[start : start + BLOCK])
-        else:
-            yield from _read_range(src, self.offset, self.length)
+        yield from self.source.blocks(self.offset, self.length)
         yield self.tail
 
 
-_SEEK_LOCK = threading.Lock()
+def _quote(value: str) -> str:
+    return value.replace("\\", "\\\\").replace('"', "%22").replace("\r", "%0D").replace("\n", "%0A")
 
 
-def _read_range(src: Any, offset: int, length: int) -> Iterator[bytes]:
-    """Read ``length`` bytes at ``offset`` in 1 MiB blocks: positional reads when the file has a descriptor (so
-    parallel chunks never move a shared position), otherwise seek and read under a lock."""
-    try:
-        fd = src.fileno() if hasattr(os, "pread") else None
-    except (AttributeError, OSError, ValueError):
-        fd = None
-    position, left = offset, length
-    while left > 0:
-        if fd is not None:
-            block = os.pread(fd, min(BLOCK, left), position)
-        else:
-            with _SEEK_LOCK:
-                src.seek(position)
-                block = src.read(min(BLOCK, left))
-        if not block:
-            raise ApiValueError(f"the file ended {left} bytes early: was it truncated during the upload?")
-        position += len(block)
-        left -= len(block)
-        yield block
-
-
-def filename_of(file: Any) -> str:
-    name = getattr(file, "name", None)
+def _basename(name: Any) -> str:
     return os.path.basename(name) if isinstance(name, str) and name else "file"
 
 
-def file_size(file: Any) -> int:
-    """Bytes from the start of a seekable file to its end."""
-    file.seek(0, os.SEEK_END)
-    size = int(file.tell())
-    file.seek(0)
-    return size
+def _plain_fd(file: Any) -> Optional[int]:
+    """The descriptor of a plain OS file opened for reading (its bytes are the file's own), else None."""
+    if not hasattr(os, "pread"):
+        return None
+    if type(file) is io.FileIO or (type(file) in _PLAIN_FILES and type(getattr(file, "raw", None)) is io.FileIO):
+        try:
+            return int(file.fileno()) if file.readable() else None
+        except (OSError, ValueError):
+            return None
+    return None
 
 
-def seekable(file: Any) -> bool:
+def _seekable(file: Any) -> bool:
     try:
         return bool(file.seekable())
     except (AttributeError, ValueError, OSError):
+        return False
+
+
+def _is_text(file: Any) -> bool:
+    if isinstance(file, io.TextIOBase):
+        return True
+    mode = getattr(file, "mode", None)
+    if isinstance(mode, str) and mode and "b" not in mode:
+        return True
+    try:
+        return isinstance(file.read(0), str)
+    except Exception:
         return False

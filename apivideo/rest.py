@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any, Iterable, Mapping, Optional, Tuple, Union
 
 import urllib3
@@ -17,7 +16,7 @@ from urllib3.exceptions import (
 )
 
 from apivideo.configuration import Configuration
-from apivideo.exceptions import ApiConnectionException, ApiTimeoutException, ApiValueError
+from apivideo.exceptions import ApiConnectionException, ApiTimeoutException
 
 log = logging.getLogger("apivideo")
 
@@ -57,34 +56,6 @@ class RESTResponse:
         return self.headers.get(name, default)
 
 
-class _RedactTokens(logging.Filter):
-    """Hides upload tokens in the request lines urllib3 logs at DEBUG."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.secret_in_url = re.compile(r"(token=|/upload-tokens/)[^&\s\"/?]+")
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        hide = self.secret_in_url.sub
-        if record.args:
-            record.args = tuple(hide(r"\1<hidden>", a) if isinstance(a, str) else a for a in record.args)
-        if isinstance(record.msg, str):
-            record.msg = hide(r"\1<hidden>", record.msg)
-        return True
-
-
-_REDACT: list[_RedactTokens] = []  # created with the first client, not at import
-
-
-def _install_log_filter() -> None:
-    if not _REDACT:
-        _REDACT.append(_RedactTokens())
-    for name in ("urllib3.connectionpool", "urllib3.connection"):
-        logger = logging.getLogger(name)
-        if _REDACT[0] not in logger.filters:
-            logger.addFilter(_REDACT[0])
-
-
 class ConnectionNotEstablished(ApiConnectionException):
     """The request never reached the server (refused, DNS, connect timeout): always safe to retry."""
 
@@ -93,8 +64,20 @@ class RESTClientObject:
     """Owns one ``urllib3.PoolManager`` (or ``ProxyManager``) shared by every thread using the client."""
 
     def __init__(self, configuration: Configuration, pools_size: Optional[int] = None) -> None:
-        cfg = configuration
-        kwargs: dict[str, Any] = {"maxsize": pools_size or cfg.connection_pool_maxsize, "block": False}
+        self.configuration = configuration
+        self._pools_size = pools_size
+        self.pool_manager = self._new_pool_manager()
+        self._default_timeout = urllib3.Timeout(connect=configuration.connect_timeout, read=configuration.read_timeout)
+
+    def _new_pool_manager(self) -> urllib3.PoolManager:
+        from apivideo._deadline import POOL_CLASSES
+        from apivideo.configuration import MAX_UPLOAD_CONCURRENCY
+        from apivideo.logs import hide_tokens_in_urllib3_logs
+
+        cfg = self.configuration
+        # Room for every part of a parallel upload, so no connection is discarded as "pool full".
+        maxsize = self._pools_size or max(cfg.connection_pool_maxsize, MAX_UPLOAD_CONCURRENCY)
+        kwargs: dict[str, Any] = {"maxsize": maxsize, "block": False}
         if cfg.verify_ssl:
             ca = cfg.ssl_ca_cert
             if ca is None:
@@ -109,16 +92,12 @@ class RESTClientObject:
         if cfg.cert_file:
             kwargs.update(cert_file=cfg.cert_file, key_file=cfg.key_file)
         if cfg.proxy:
-            self.pool_manager: urllib3.PoolManager = urllib3.ProxyManager(
-                cfg.proxy, proxy_headers=cfg.proxy_headers, **kwargs
-            )
+            manager: urllib3.PoolManager = urllib3.ProxyManager(cfg.proxy, proxy_headers=cfg.proxy_headers, **kwargs)
         else:
-            self.pool_manager = urllib3.PoolManager(**kwargs)
-        _install_log_filter()
-        from apivideo._deadline import POOL_CLASSES
-
-        self.pool_manager.pool_classes_by_scheme = POOL_CLASSES  # the whole answer within the read timeout
-        self._default_timeout = urllib3.Timeout(connect=cfg.connect_timeout, read=cfg.read_timeout)
+            manager = urllib3.PoolManager(**kwargs)
+        hide_tokens_in_urllib3_logs()
+        manager.pool_classes_by_scheme = POOL_CLASSES  # the whole answer within the read timeout
+        return manager
 
     def timeout_for(self, request_timeout: TimeoutArg) -> urllib3.Timeout:
         """The official ``_request_timeout``: a number is the total, a pair is (connect, read)."""
@@ -169,13 +148,22 @@ class RESTClientObject:
             raise ApiTimeoutException("timed out waiting for the response", route=route) from exc
         except SSLError as exc:
             raise ApiConnectionException(f"TLS error: {_reason(exc, 'handshake failed')}", route=route) from exc
-        except ValueError as exc:  # http.client refused a header value (CR/LF): nothing was sent
-            raise ApiValueError(f"{route or url.split('?')[0]}: invalid request header: {exc}") from None
         except (ProtocolError, HTTPError, OSError) as exc:
             raise ApiConnectionException(_reason(exc, "connection error"), route=route) from exc
 
     def close(self) -> None:
-        self.pool_manager.clear()
+        """Close every pooled connection (urllib3 2 no longer closes them when its pools are cleared)."""
+        manager = self.pool_manager
+        pools = [manager.pools.get(key) for key in manager.pools.keys()]  # noqa: SIM118 - it cannot be iterated
+        manager.clear()
+        for pool in pools:
+            if pool is not None:
+                pool.close()
+
+    def after_fork(self) -> None:
+        """In a child process: forget the parent's connections without closing them (they are the parent's; a
+        TLS close would even write to them), and pool new ones."""
+        self.pool_manager = self._new_pool_manager()
 
 
 class _NotEstablishedTimeout(ApiTimeoutException, ConnectionNotEstablished):
@@ -188,7 +176,14 @@ def _not_established(kind: type, reason: str, route: Optional[str]) -> ApiConnec
 
 
 def _reason(exc: BaseException, default: str) -> str:
-    # urllib3 messages can embed the pool object; keep the last, human part only.
+    """The human part of a urllib3 error: the operating system's own words when it has them ("connection
+    refused"), never urllib3's internal class names or object addresses."""
+    for cause in (exc.__cause__, exc.__context__, *exc.args):
+        if isinstance(cause, OSError) and cause.strerror:
+            return str(cause.strerror).lower()[:300]
     text = str(exc.args[-1] if exc.args else exc) or default
+    head, sep, rest = text.partition("): ")
+    if sep and head.split("(", 1)[0].isidentifier():  # "HTTPConnectionPool(host=..., port=...): what happened"
+        text = rest
     text = text.split(": ", 1)[-1] if "object at 0x" in text else text
     return text[:300]

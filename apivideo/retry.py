@@ -58,6 +58,9 @@ class RetryPolicy:
     def __repr__(self) -> str:
         return "RetryPolicy(" + ", ".join(f"{k}={v!r}" for k, v in self._asdict().items()) + ")"
 
+    def __reduce__(self) -> Any:  # pickling goes through the constructor: the attributes cannot be set
+        return RetryPolicy, tuple(self._asdict().values())
+
     def with_(self, **changes: Any) -> RetryPolicy:
         """A copy with some settings changed."""
         unknown = set(changes) - set(self.__slots__)
@@ -68,6 +71,19 @@ class RetryPolicy:
     def backoff_delay(self, retry_number: int, rand: float) -> float:
         """Delay before retry number ``retry_number`` (0-based); ``rand`` in [0, 1) scales it into [0.5, 1]."""
         return float(min(self.max_backoff, self.backoff * 2.0**retry_number) * (0.5 + rand / 2))
+
+
+def as_policy(value: Any, name: str = "retries") -> RetryPolicy:
+    """A :class:`RetryPolicy` from a policy, an int (the number of retries; 0 disables them) or None (default)."""
+    if value is None:
+        return RetryPolicy()
+    if isinstance(value, RetryPolicy):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return RetryPolicy(max_retries=value)
+    from apivideo.exceptions import ApiValueError
+
+    raise ApiValueError(f"{name} must be a RetryPolicy or an int >= 0, got {value!r}")
 
 
 def parse_retry_after(headers: Mapping[str, str]) -> Optional[float]:

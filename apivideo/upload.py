@@ -1,300 +1,334 @@
-"""Uploads: streamed multipart bodies, Content-Range chunking, progressive sessions.
+"""Uploads: a strategy on top of :meth:`ApiClient.send` that sends a file as one request, Content-Range chunks
+(sequential or parallel, resumable) or progressive parts.
 
-A chunk goes to the socket in 1 MiB blocks read straight from the file, with an exact Content-Length, so memory
-stays flat whatever the chunk or file size. A retried chunk re-reads its bytes from the file.
+Every request of an upload is read and decoded whatever the caller asked to get back (the video id is carried
+from the first answer); the caller's return form applies to the last answer only. Whatever stops an upload part
+way is raised as :class:`~apivideo.UploadError` with the video id and the bytes the server acknowledged.
 """
 
 from __future__ import annotations
 
-import os
 import threading
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, Tuple
 
-from apivideo.exceptions import ApiException, ApiTypeError, ApiValueError, UploadError
-from apivideo.multipart import MultipartBody, file_size, filename_of, seekable
+from apivideo.exceptions import ApiException, ApiValueError, UploadError
+from apivideo.multipart import BLOCK, MultipartBody, Source, SourceChangedError
+from apivideo.request import as_requested
 
 if TYPE_CHECKING:
     from apivideo.api_client import ApiClient
-    from apivideo.endpoint import Request
+    from apivideo.endpoint import Operation
+    from apivideo.model.video import Video
+    from apivideo.request import PreparedRequest
 
 Progress = Optional[Callable[[int, Optional[int]], None]]
+STOPS = (ApiException, SourceChangedError)  # what stops an upload part way (a mistake in the call is raised as is)
+Answer = Tuple[Any, Any]
+_RETURN_FORM = ("_preload_content", "_return_http_data_only", "async_req")
 
 
-def _whole(file: Any) -> Any:
-    """A file usable as a whole body: seekable files and bytes as they are, a stream read into memory."""
-    return file if isinstance(file, (bytes, bytearray, memoryview)) or seekable(file) else file.read()
-
-
-def _open(file: Any, what: str) -> Tuple[Any, bool]:
-    """(binary file, whether we opened it). Paths are opened here; open files are used as given."""
-    if isinstance(file, (str, os.PathLike)):
-        try:
-            return open(file, "rb"), True
-        except OSError as exc:
-            raise ApiValueError(f"{what}: cannot open {os.fspath(file)!r}: {exc.strerror}") from None
-    if isinstance(file, (bytes, bytearray, memoryview)):
-        return file, False
-    if not hasattr(file, "read"):
-        raise ApiTypeError(f"{what}: expected an open binary file, bytes or a path, got {type(file).__name__}")
-    if getattr(file, "mode", "b") and "b" not in getattr(file, "mode", "b"):
-        raise ApiTypeError(f"{what}: the file must be opened in binary mode ('rb')")
-    return file, False
-
-
-def send(client: ApiClient, req: Request, options: Mapping[str, Any]) -> Any:
-    """Run a multipart operation: one request (``upload="file"``) or Content-Range chunks (``"chunked"``)."""
-    if options.get("async_req"):
-        opts = {k: v for k, v in options.items() if k != "async_req"}
-        from apivideo.api_client import _AsyncResult
-
-        return _AsyncResult(client._pool().submit(send, client, req, opts))
-    file, opened = _open(req.file, f"{req.op.name}() argument 'file'")
+def send_file(
+    client: ApiClient, op: Operation[Any], request: PreparedRequest, args: Mapping[str, Any],
+    options: Mapping[str, Any], lookups: Optional[Tuple[Callable[..., Any], ...]] = None,
+) -> Any:  # fmt: skip
+    """Run an upload operation: the whole file in one request (``op.upload == "file"``, or a file that fits in one
+    chunk), Content-Range chunks, or progressive parts for a stream that cannot seek. ``lookups`` are the
+    functions that read a video's upload status and the video (``get_status``, ``get``), for resuming."""
+    source, opened = Source.open(args["file"], f"{op.name}() argument 'file'")
     try:
-        if req.op.upload == "chunked":
-            return _upload_chunks(client, req, file, options)
-        body = MultipartBody.for_file(_whole(file), "file", req.form)
-        if len(body) - len(body.head) - len(body.tail) == 0:
-            raise ApiValueError(f"{req.op.name}() argument 'file': the file is empty")
-        return _post(client, req, body, None, options)
+        form = op.form(args)
+        if op.upload == "file":
+            if not source.seekable:
+                source = Source(source.read_all(), source.name)
+            body = MultipartBody(source, 0, source.size(), form)
+            if body.length == 0:
+                raise ApiValueError(f"{op.name}() argument 'file': the file is empty")
+            return as_requested(client.send(request.replace(body=body, headers=body.headers()), options), options)
+        job = ChunkedUpload(client, op.name, request, source, form, options, args.get("video_id"), lookups)
+        if not source.seekable:
+            return job.stream()
+        size = job.size = source.size()
+        if size == 0:
+            raise ApiValueError(f"{op.name}() argument 'file': the file is empty; nothing to upload")
+        if size > client.configuration.chunk_size or options.get("resume"):
+            return job.run()
+        answer = client.send(job.request_for(0, size, whole=True), job.sending)  # one request: nothing partial
+        job.acknowledged(size, answer)
+        return as_requested(answer, options)
     finally:
         if opened:
-            file.close()
+            source.file.close()  # type: ignore[union-attr]
 
 
-def _post(
-    client: ApiClient, req: Request, body: MultipartBody, content_range: Optional[str], options: Mapping[str, Any],
-    form: Optional[Mapping[str, Any]] = None,
-) -> Any:  # fmt: skip
-    """Send one multipart request. A chunk replaces what it covers, so resending it is safe, except the first
-    chunk of an upload-token upload: that one creates the video, and is resent only if it never left."""
-    from apivideo.wire import encode_query
+class ChunkedUpload:
+    """One Content-Range upload: its plan, the video it goes to, and what the server acknowledged."""
 
-    headers = body.headers()
-    if content_range:
-        headers["Content-Range"] = content_range
-    op = req.op
-    if op.upload == "chunked":
-        retry_safe = op.auth or "videoId" in (form or {})
-    else:
-        retry_safe = bool(op.retry_safe)
-    return client.call(
-        op.method, op.route, req.path, encode_query(req.pairs), body, op.response, headers=headers, auth=op.auth,
-        retry_safe=retry_safe, credentials=not op.auth, options=options,
-    )  # fmt: skip
-
-
-def _upload_chunks(client: ApiClient, req: Request, file: Any, options: Mapping[str, Any]) -> Any:
-    name = f"{req.op.name}()"
-    if not isinstance(file, (bytes, bytearray, memoryview)) and not seekable(file):
-        if options.get("resume"):
-            raise ApiValueError(f"{name}: resume needs a seekable file or a path, not a stream")
-        return _upload_stream(client, req, file, options)
-    size = len(file) if isinstance(file, (bytes, bytearray, memoryview)) else file_size(file)
-    if size == 0:
-        raise ApiValueError(f"{name} argument 'file': the file is empty; nothing to upload")
-    chunk = client.configuration.chunk_size
-    plan = [(offset, min(chunk, size - offset)) for offset in range(0, size, chunk)]
-    job = _ChunkedUpload(client, req, file, size, options)
-    if options.get("resume"):
-        todo = job.missing(plan)
-        if not todo:
-            return job.finished_video()
-    else:
-        todo = plan
-    if len(plan) == 1:
-        return job.send(0, size, with_range=False)
-    workers = min(client.configuration.upload_concurrency, len(todo) - 1)
-    *middle, last = todo
-    if job.token_upload and "videoId" not in job.form and middle:  # the first answer names the video
-        job.send(*middle.pop(0))
-    if workers > 1 and len(middle) > 1:
-        from concurrent.futures import ThreadPoolExecutor
-
-        with ThreadPoolExecutor(workers, thread_name_prefix="apivideo-upload") as pool:
-            for future in [pool.submit(job.send, offset, length) for offset, length in middle]:
-                future.result()
-    else:
-        for offset, length in middle:
-            job.send(offset, length)
-    return job.send(*last)
-
-
-class _ChunkedUpload:
-    """The state of one Content-Range upload: what the server acknowledged, and the video it goes to."""
-
-    def __init__(self, client: ApiClient, req: Request, file: Any, size: int, options: Mapping[str, Any]) -> None:
-        self.client, self.req, self.file, self.size, self.options = client, req, file, size, options
-        self.form = dict(req.form)
-        self.token_upload = not req.op.auth
-        self.filename = filename_of(file)
+    def __init__(
+        self, client: ApiClient, name: str, request: PreparedRequest, source: Source, form: Dict[str, Any],
+        options: Mapping[str, Any], video_id: Optional[str], lookups: Optional[Tuple[Callable[..., Any], ...]],
+    ) -> None:  # fmt: skip
+        self.client, self.name, self.request, self.source, self.options = client, name, request, source, options
+        self.form = dict(form)
+        self.video_id: Optional[str] = video_id or form.get("videoId")
+        self.lookups = lookups
+        self.size: Optional[int] = None
+        self.sending = {k: v for k, v in options.items() if k not in _RETURN_FORM}  # every answer is read
         self.progress: Progress = options.get("_progress_listener")
         self.done = 0
+        self.parts = 0
         self.lock = threading.Lock()
 
-    @property
-    def video_id(self) -> Optional[str]:
-        return self.form.get("videoId") or _path_video_id(self.req)
+    # -- one request -----------------------------------------------------------------------------
 
-    def send(self, offset: int, length: int, with_range: bool = True) -> Any:
-        body = MultipartBody(self.file, offset, length, self.filename, self.form)
-        content_range = f"bytes {offset}-{offset + length - 1}/{self.size}" if with_range else None
-        try:
-            result = _post(self.client, self.req, body, content_range, self.options, self.form)
-        except ApiException as exc:
-            raise _stopped(exc, self.video_id, self.done, self.size) from exc
+    def request_for(self, offset: int, length: int, whole: bool = False) -> PreparedRequest:
+        """The request carrying ``length`` bytes from ``offset``. A chunk replaces what it covers, so resending it
+        is safe, except the first chunk of an upload-token upload: it creates the video."""
+        body = MultipartBody(self.source, offset, length, self.form)
+        headers = body.headers()
+        if not whole:
+            headers["Content-Range"] = f"bytes {offset}-{offset + length - 1}/{self.size}"
+        safe = self.request.auth or self.video_id is not None
+        return self.request.replace(body=body, headers=headers, replay_safe=safe)
+
+    def acknowledged(self, length: int, answer: Answer, total: Optional[int] = -1) -> None:
         with self.lock:
             self.done += length
-            _remember_video(self.req, self.form, result)
+            self.parts += 1
+            if self.video_id is None:  # an upload-token upload learns its video from the first answer
+                self.video_id = getattr(answer[0], "video_id", None)
+                if self.video_id:
+                    self.form["videoId"] = self.video_id
             if self.progress is not None:
-                self.progress(self.done, self.size)
-        return result
+                self.progress(self.done, self.size if total == -1 else total)
 
-    def _status(self) -> Any:
-        video_id = self.video_id
-        if not video_id:
-            raise ApiValueError(f"{self.req.op.name}(): resume needs the video id (video_id=...)")
-        from apivideo.api.videos_api import VideosApi
+    def send(self, offset: int, length: int) -> Answer:
+        answer = self.client.send(self.request_for(offset, length), self.sending)
+        self.acknowledged(length, answer)
+        return answer
 
-        return VideosApi(self.client).get_status(video_id)  # a 404 here means there is nothing to resume
+    # -- the whole file --------------------------------------------------------------------------
+
+    def run(self) -> Any:
+        size = self.size
+        assert size is not None
+        chunk = self.client.configuration.chunk_size
+        plan = [(offset, min(chunk, size - offset)) for offset in range(0, size, chunk)]
+        try:
+            todo = self.missing(plan) if self.options.get("resume") else plan
+            if not todo:
+                return self.finished()
+            *middle, last = todo
+            if self.video_id is None and middle:  # the first answer names the video the others go to
+                self.send(*middle.pop(0))
+            workers = min(self.client.configuration.upload_concurrency, len(middle))
+            if workers > 1:
+                self.send_parallel(middle, workers)
+            else:
+                for offset, length in middle:
+                    self.send(offset, length)
+            answer = self.send(*last)  # after every other chunk: it completes the video
+        except STOPS as exc:
+            if self.video_id is None:
+                raise  # the request that creates the video failed: nothing to continue
+            raise self.stopped(exc) from exc
+        return as_requested(answer, self.options)
+
+    def send_parallel(self, chunks: List[Tuple[int, int]], workers: int) -> None:
+        """Send ``chunks`` on ``workers`` threads. At the first failure no further chunk is started; the chunks
+        already on the wire finish (so what is acknowledged is exact), then the failure is raised."""
+        pending = iter(chunks)
+        take = threading.Lock()
+        failures: List[BaseException] = []
+
+        def work() -> None:
+            while not failures:
+                with take:
+                    item = next(pending, None)
+                if item is None:
+                    return
+                try:
+                    self.send(*item)
+                except BaseException as exc:
+                    failures.append(exc)
+
+        threads = [threading.Thread(target=work, name=f"apivideo-upload-{i}", daemon=True) for i in range(workers)]
+        for thread in threads:
+            thread.start()
+        try:
+            for thread in threads:
+                thread.join()
+        except BaseException as exc:  # Ctrl-C in the calling thread: start nothing more
+            failures.append(exc)
+            raise
+        if failures:
+            raise failures[0]
+
+    def stream(self) -> Any:
+        """A stream that cannot seek (a pipe): progressive parts of ``chunk_size`` bytes, one in memory at a time
+        (plus one byte read ahead, to know which part is the last)."""
+        if self.options.get("resume"):
+            raise ApiValueError(f"{self.name}(): resume needs a seekable file or a path, not a stream")
+        session = ProgressiveSession(self.client, self.request, self.form, self.name, self.video_id)
+        chunk = self.client.configuration.chunk_size
+        part = bytearray()
+        _fill(self.source, part, chunk)
+        if not part:
+            raise ApiValueError(f"{self.name}() argument 'file': the stream is empty; nothing to upload")
+        while True:
+            ahead = self.source.read(1)
+            if not ahead:
+                return session.send_part(part, True, self.options)
+            session.send_part(part, False, self.options)
+            part = bytearray(ahead)
+            _fill(self.source, part, chunk - 1)
+
+    # -- resuming and failures -------------------------------------------------------------------
 
     def missing(self, plan: List[Tuple[int, int]]) -> List[Tuple[int, int]]:
-        """The chunks of ``plan`` the server does not hold yet, after reading the video's ingest status."""
-        ingest = self._status().ingest
-        received = [(r._from, r.to) for r in (getattr(ingest, "received_bytes", None) or []) if r is not None]
-        totals = {r.total for r in (getattr(ingest, "received_bytes", None) or []) if r is not None and r.total}
+        """The chunks of ``plan`` the server does not hold yet, after reading the video's upload status."""
+        if not self.video_id or not self.lookups:
+            raise ApiValueError(f"{self.name}(): resume needs the video id (video_id=...)")
+        get_status = self.lookups[0]
+        ingest = getattr(get_status(self.video_id), "ingest", None)  # a 404 here: there is nothing to resume
+        held, totals = _received(ingest)
         if totals and totals != {self.size}:
             raise ApiValueError(
-                f"cannot resume the upload of {self.video_id}: the server expects {totals.pop()} bytes,"
-                f" this file has {self.size}"
+                f"cannot resume the upload of {self.video_id}: the server expects {sorted(totals)[0]} bytes, this"
+                f" file has {self.size}"
             )
         if getattr(ingest, "status", None) in ("uploaded", "ingesting", "ingested"):
             return []
-
-        def held(offset: int, length: int) -> bool:
-            return any(start <= offset and offset + length - 1 <= end for start, end in received if start is not None)
-
-        todo = [(offset, length) for offset, length in plan if not held(offset, length)]
-        self.done = sum(length for offset, length in plan if held(offset, length))
+        todo = [(o, n) for o, n in plan if not any(a <= o and o + n - 1 <= b for a, b in held)]
+        self.done = sum(n for _, n in plan) - sum(n for _, n in todo)
         return todo
 
-    def finished_video(self) -> Any:
-        from apivideo.api.videos_api import VideosApi
-
+    def finished(self) -> Video:
         if self.progress is not None:
-            self.progress(self.size, self.size)
-        return VideosApi(self.client).get(str(self.video_id))
+            self.progress(self.size or 0, self.size)
+        assert self.lookups and self.video_id
+        return self.lookups[1](self.video_id)  # type: ignore[no-any-return]
+
+    def stopped(self, exc: BaseException) -> UploadError:
+        """The error that says where the upload stopped, what the server holds and how to continue."""
+        if isinstance(exc, UploadError):
+            return exc
+        vid = self.video_id
+        of = f" of {self.size}" if self.size else ""
+        transient = not isinstance(exc, ApiException) or exc.status is None or exc.status in (408, 429) or (
+            exc.status >= 500
+        )  # fmt: skip
+        advice = ""
+        if vid and transient and self.request.auth:
+            advice = f"; call upload('{vid}', file, resume=True) to send only what is missing"
+        elif vid and transient:
+            advice = (
+                f"; call upload_with_upload_token(token, file, video_id='{vid}') to send it again to the same video"
+                f" (with an API key, upload('{vid}', file, resume=True) sends only what is missing)"
+            )
+        message = f"upload of video {vid} stopped after {self.done}{of} bytes were acknowledged"
+        return UploadError.of(
+            exc, f"{message}: {exc}{advice}", video_id=vid, bytes_acknowledged=self.done,
+            parts_acknowledged=self.parts,
+        )  # fmt: skip
 
 
-def _upload_stream(client: ApiClient, req: Request, file: Any, options: Mapping[str, Any]) -> Any:
-    """A non-seekable stream (a pipe): one chunk in memory at a time, sent as progressive parts."""
-    session = ProgressiveSession(client, req)
-    chunk = client.configuration.chunk_size
-    progress: Progress = options.get("_progress_listener")
-    block = _read_full(file, chunk)
-    if not block:
-        raise ApiValueError(f"{req.op.name}() argument 'file': the stream is empty; nothing to upload")
-    while True:
-        following = _read_full(file, chunk)
-        if following:
-            session.upload_part(block, _progress_listener=progress)
-            block = following
-        else:
-            return session.upload_last_part(block, _progress_listener=progress)
+def _received(ingest: Any) -> Tuple[List[Tuple[int, int]], set[int]]:
+    """Byte ranges the server holds (``to`` inclusive) and the totals it expects; malformed ranges are ignored,
+    so what they would have covered is sent again."""
+    held: List[Tuple[int, int]] = []
+    totals: set[int] = set()
+    for r in getattr(ingest, "received_bytes", None) or ():
+        start, end, total = (getattr(r, name, None) for name in ("_from", "to", "total"))
+        if isinstance(start, int) and isinstance(end, int) and _is_count(start) and start <= end:
+            held.append((start, end))
+        if isinstance(total, int) and _is_count(total) and total > 0:
+            totals.add(total)
+    return held, totals
 
 
-def _read_full(file: Any, size: int) -> bytes:
-    parts, left = [], size
+def _is_count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _fill(source: Source, buffer: bytearray, size: int) -> None:
+    """Append up to ``size`` bytes of the stream to ``buffer``, 1 MiB at a time (no second copy of a chunk)."""
+    left = size
     while left > 0:
-        data = file.read(left)
+        data = source.read(min(BLOCK, left))
         if not data:
-            break
-        parts.append(data)
+            return
+        buffer += data
         left -= len(data)
-    return b"".join(parts)
-
-
-def _remember_video(req: Request, form: Dict[str, Any], result: Any) -> None:
-    """An upload-token upload learns its video from the first answer; later requests name it (one file, one
-    video)."""
-    if not req.op.auth and "videoId" not in form and getattr(result, "video_id", None):
-        form["videoId"] = result.video_id
-
-
-def _path_video_id(req: Request) -> Optional[str]:
-    segments = req.path.split("/")
-    return segments[2] if len(segments) > 2 and segments[1] == "videos" else None
-
-
-def _stopped(
-    exc: ApiException, video_id: Optional[str], done: int, total: Optional[int], how: Optional[str] = None
-) -> ApiException:
-    if done == 0:
-        return exc
-    of = f" of {total}" if total else ""
-    if how is None and video_id:
-        how = f"call upload('{video_id}', file, resume=True) to send only what is missing"
-    advice = f"; {how}" if how else ""
-    return UploadError(
-        f"upload of video {video_id or '(unknown)'} stopped after {done}{of} bytes were acknowledged: {exc}{advice}",
-        cause=exc, video_id=video_id, bytes_acknowledged=done,
-    )  # fmt: skip
 
 
 class ProgressiveSession:
     """Send a video in parts whose total is not known in advance; the last part completes the video.
 
     ``upload_part(part)`` sends ``Content-Range: part N/*``; ``upload_last_part(part)`` sends ``part N/N`` and
-    returns the finished :class:`Video`. A part is an open binary file, a path, or bytes.
+    returns the finished :class:`Video`. A part is an open binary file, a path, or bytes; every part but the last
+    must be at least 5 MiB.
     """
 
-    def __init__(self, client: ApiClient, req: Request) -> None:
-        self._client = client
-        self._req = req
-        self._form = dict(req.form)
-        self._part = 0
-        self._sent = 0
+    def __init__(
+        self, client: ApiClient, request: PreparedRequest, form: Dict[str, Any], name: str = "upload",
+        video_id: Optional[str] = None,
+    ) -> None:  # fmt: skip
+        self._job = ChunkedUpload(client, name, request, Source(b""), form, {}, video_id, None)
         self._closed = False
 
     @property
     def video_id(self) -> Optional[str]:
-        return self._form.get("videoId") or _path_video_id(self._req)
+        return self._job.video_id
 
-    def upload_part(self, part: Any, **options: Any) -> Any:
+    def upload_part(self, part: Any, **options: Any) -> Video:
         """Send the next part (not the last one). Returns the video as the server sees it so far."""
-        return self._send(part, False, options)
+        return self.send_part(part, False, options)  # type: ignore[no-any-return]
 
-    def upload_last_part(self, part: Any, **options: Any) -> Any:
+    def upload_last_part(self, part: Any, **options: Any) -> Video:
         """Send the final part; the server then assembles the video. Returns the :class:`Video`."""
-        return self._send(part, True, options)
+        return self.send_part(part, True, options)  # type: ignore[no-any-return]
 
     uploadPart = upload_part
     uploadLastPart = upload_last_part
 
-    def _send(self, part: Any, last: bool, options: Mapping[str, Any]) -> Any:
+    def send_part(self, part: Any, last: bool, options: Mapping[str, Any]) -> Any:
+        job = self._job
+        if options:
+            from apivideo.endpoint import CALL_OPTIONS
+            from apivideo.validation import check_options
+
+            check_options(f"{job.name} session part", options, CALL_OPTIONS)
         if self._closed:
             raise ApiValueError("this upload session is finished: its last part was already sent")
-        file, opened = _open(part, "upload part")
+        source, opened = Source.open(part, "upload part")
         try:
-            body = MultipartBody.for_file(_whole(file), "file", self._form)
-            size = body.length
+            if not source.seekable:
+                source = Source(source.read_all(), source.name)
+            size = source.size()
+            number = job.parts + 1
             if size == 0:
-                raise ApiValueError(f"part {self._part + 1} is empty")
-            number = self._part + 1
-            content_range = f"part {number}/{number if last else '*'}"
+                raise ApiValueError(f"part {number} is empty")
+            body = MultipartBody(source, 0, size, job.form)
+            headers = body.headers()
+            headers["Content-Range"] = f"part {number}/{number if last else '*'}"
+            request = job.request.replace(
+                body=body, headers=headers, replay_safe=job.request.auth or bool(job.video_id)
+            )
             try:
-                result = _post(self._client, self._req, body, content_range, options, self._form)
-            except ApiException as exc:
-                how = f"send part {number} again with upload_part() or upload_last_part() on this session"
-                raise _stopped(exc, self.video_id, self._sent, None, how) from exc
+                answer = job.client.send(request, {k: v for k, v in options.items() if k not in _RETURN_FORM})
+            except STOPS as exc:
+                if not job.parts:
+                    raise  # nothing acknowledged yet: the session is as it was, send the part again
+                how = f"; to resume, send part {number} again with upload_part() or upload_last_part() on this session"
+                message = f"upload of video {job.video_id} stopped after {job.done} bytes were acknowledged"
+                raise UploadError.of(
+                    exc, f"{message}: {exc}{how}", video_id=job.video_id, bytes_acknowledged=job.done,
+                    parts_acknowledged=job.parts,
+                ) from exc  # fmt: skip
         finally:
             if opened:
-                file.close()
-        self._part = number
-        self._sent += size
-        _remember_video(self._req, self._form, result)
-        progress: Progress = options.get("_progress_listener")
-        if progress is not None:
-            progress(self._sent, self._sent if last else None)
-        if last:
-            self._closed = True
-        return result
+                source.file.close()  # type: ignore[union-attr]
+        job.progress = options.get("_progress_listener")
+        job.acknowledged(size, answer, job.done + size if last else None)
+        self._closed = last
+        return as_requested(answer, options)

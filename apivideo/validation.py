@@ -1,6 +1,5 @@
-"""Checks of request values against their declared types and the API's rules (enums, ranges, patterns).
-
-Used on arguments and request payloads before anything is sent; responses are never checked.
+"""Every check of what a caller passes, before anything is sent: argument and field types, the API's rules
+(enums, ranges, patterns), request models, and per-call options. Responses are never checked.
 """
 
 from __future__ import annotations
@@ -8,9 +7,9 @@ from __future__ import annotations
 import datetime as _dt
 import re
 import typing
-from typing import Any, Dict, List, Optional, Tuple, Union
+from typing import AbstractSet, Any, Callable, Dict, List, Mapping, Optional, Tuple, Union
 
-from apivideo.exceptions import ApiValueError
+from apivideo.exceptions import ApiTypeError, ApiValueError
 
 
 def type_problem(value: Any, tp: Any) -> Optional[str]:
@@ -88,3 +87,104 @@ def check_value(
 
 def _num(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else str(x)
+
+
+# --------------------------------------------------------------------------- arguments of a call
+
+_HINTS: Dict[type, Dict[str, Any]] = {}
+
+
+def _hints(cls: type) -> Dict[str, Any]:
+    hints = _HINTS.get(cls)
+    if hints is None:
+        hints = _HINTS[cls] = typing.get_type_hints(cls)
+    return hints
+
+
+def check_field(cls: type, f: Any, value: Any) -> None:
+    """A model constructor's check of one field value against the field's declared type."""
+    problem = type_problem(value, _hints(cls).get(f.name, Any))
+    if problem:
+        raise ApiTypeError(f"{cls.__name__}.{f.name}: {problem}")
+
+
+def check_model(model: Any, where: str) -> None:
+    """Check a request model, nested ones included, against declared types, enums, ranges and patterns."""
+    from apivideo.model_utils import Model
+
+    cls = type(model)
+    hints = _hints(cls)
+    for f in cls._fields:
+        value = model.get(f.name)
+        if value is None:
+            continue
+        problem = type_problem(value, hints.get(f.name, Any))
+        if problem:
+            raise ApiTypeError(f"{where}: {cls.__name__}.{f.name}: {problem}")
+        check_value(f"{where}: {cls.__name__}.{f.name}", value, f.enum, f.minimum, f.maximum, f.pattern)
+        for item in value if isinstance(value, (list, tuple)) else (value,):
+            if isinstance(item, Model):
+                check_model(item, where)
+
+
+def checker(tp: Any, where: str) -> Callable[[Any], Optional[str]]:
+    """A function telling why a value does not fit a parameter of type ``tp`` (None when it does)."""
+    if where == "file":
+        import os
+
+        return lambda v: (
+            None if isinstance(v, (str, bytes, bytearray, memoryview, os.PathLike)) or hasattr(v, "read")
+            else f"expected an open binary file, bytes or a path, got {type(v).__name__}"
+        )  # fmt: skip
+    if tp is str:
+        return lambda v: None if isinstance(v, str) else f"expected str, got {type(v).__name__}"
+    return lambda v: type_problem(v, tp)
+
+
+def check_argument(op_name: str, param: Any, value: Any, rules: bool) -> None:
+    """Check one argument: its type always, its enum, range and model rules unless ``rules`` is off
+    (``client_side_validation=False``)."""
+    label = f"{op_name}() argument '{param.name}'"
+    problem = param.check(value)
+    if problem:
+        raise ApiTypeError(f"{label}: {problem}")
+    if not rules:
+        return
+    if param.enum or param.minimum is not None or param.maximum is not None:
+        check_value(label, value, param.enum, param.minimum, param.maximum)
+    if hasattr(value, "_fields"):
+        check_model(value, label)
+
+
+def check_options(op_name: str, options: Mapping[str, Any], allowed: AbstractSet[str]) -> None:
+    """Unknown per-call keywords are refused, and the SDK's own options are checked, before any request."""
+    for key, value in options.items():
+        if key not in allowed:
+            raise ApiTypeError(f"{op_name}() got an unexpected keyword argument '{key}'")
+        if value is None:
+            continue
+        if key == "_request_timeout" and not _is_timeout(value):
+            raise ApiValueError(
+                f"{op_name}() argument '_request_timeout': expected seconds > 0 or a (connect, read) pair,"
+                f" got {value!r}"
+            )
+        elif key == "_retries":
+            from apivideo.retry import as_policy
+
+            as_policy(value, f"{op_name}() argument '_retries'")
+        elif key == "_headers":
+            if not isinstance(value, Mapping):
+                raise ApiTypeError(f"{op_name}() argument '_headers': expected a dict, got {type(value).__name__}")
+            from apivideo.wire import check_header_value
+
+            for name, header in value.items():
+                check_header_value(check_header_value("header name", name), header)
+        elif key == "_progress_listener" and not callable(value):
+            raise ApiTypeError(f"{op_name}() argument '_progress_listener': expected a function (done, total)")
+
+
+def _is_timeout(value: Any) -> bool:
+    def seconds(x: Any) -> bool:
+        return isinstance(x, (int, float)) and not isinstance(x, bool) and x > 0
+
+    return seconds(value) or (isinstance(value, tuple) and len(value) == 2 and all(seconds(x) for x in value))

@@ -18,14 +18,14 @@ import apivideo
 import apivideo.api as api_pkg
 import apivideo.model as model_pkg
 from apivideo.configuration import Configuration
-from apivideo.endpoint import EndPoint, Op, P
+from apivideo.endpoint import EndPoint, Operation, Param
 from apivideo.exceptions import ApiTypeError, ApiValueError
 from apivideo.model_utils import Model
 
 BAD_ENUM = "not-a-valid-value"
 
 
-def _ops() -> List[Tuple[type, Op[Any]]]:
+def _ops() -> List[Tuple[type, Operation[Any]]]:
     found = []
     for info in sorted(pkgutil.iter_modules(api_pkg.__path__), key=lambda m: m.name):
         module = importlib.import_module(f"apivideo.api.{info.name}")
@@ -35,7 +35,7 @@ def _ops() -> List[Tuple[type, Op[Any]]]:
             if isinstance(obj, type) and issubclass(obj, EndPoint) and obj is not EndPoint
         }
         for obj in vars(module).values():
-            if isinstance(obj, Op):
+            if isinstance(obj, Operation):
                 cls_name = obj.name.split(".")[0]
                 found.append((classes[cls_name], obj))
     return found
@@ -53,7 +53,7 @@ def test_declarations_cover_every_public_method():
         for name in public:
             if name.startswith("create_") and name.endswith("_session"):
                 continue  # sessions are covered below through the operation they open
-            assert f"{cls.__name__}.{name}" in declared, f"{cls.__name__}.{name} has no Op declaration"
+            assert f"{cls.__name__}.{name}" in declared, f"{cls.__name__}.{name} has no Operation declaration"
 
 
 # --------------------------------------------------------------------------- values
@@ -67,7 +67,7 @@ def _unwrap_optional(tp: Any) -> Any:
     return tp
 
 
-def _valid(p: P) -> Any:
+def _valid(p: Param) -> Any:
     """A value that passes the client-side checks of ``p``."""
     if p.where == "file":
         return b"some bytes"
@@ -98,7 +98,7 @@ def _valid(p: P) -> Any:
     raise AssertionError(f"no valid value for {p.name}: {tp!r}")
 
 
-def _wrong_type(p: P) -> Any:
+def _wrong_type(p: Param) -> Any:
     if p.where == "file":
         return 12345
     tp = _unwrap_optional(p.tp)
@@ -126,11 +126,11 @@ class Case(NamedTuple):
     session: bool = False
 
 
-def _method_name(op: Op[Any]) -> str:
+def _method_name(op: Operation[Any]) -> str:
     return op.name.split(".", 1)[1]
 
 
-def _base(op: Op[Any]) -> Dict[str, Any]:
+def _base(op: Operation[Any]) -> Dict[str, Any]:
     return {p.name: _valid(p) for p in op.params if p.required}
 
 
@@ -141,7 +141,7 @@ def _cases() -> Iterator[Case]:
             base = _base(op)
 
             def case(
-                kind: str, value: Any, error: type, p: P = p, base: Dict[str, Any] = base, op: Op[Any] = op,
+                kind: str, value: Any, error: type, p: Param = p, base: Dict[str, Any] = base, op: Operation[Any] = op,
                 cls: type = cls, method: str = method,
             ) -> Case:  # fmt: skip
                 return Case(f"{op.name}-{p.name}-{kind}", cls, method, {**base, p.name: value}, p.name, error)
@@ -189,7 +189,7 @@ def _cases() -> Iterator[Case]:
                 yield Case(f"{name}-empty", cls, method, {**base, p.name: ""}, p.name, ApiValueError, True)
 
 
-def _model_cases(cls: type, op: Op[Any], p: P, base: Dict[str, Any]) -> Iterator[Case]:
+def _model_cases(cls: type, op: Operation[Any], p: Param, base: Dict[str, Any]) -> Iterator[Case]:
     """Rules of the fields of a request model (enum, range, pattern, type), one case per rule."""
     model = _unwrap_optional(p.tp)
     hints = typing.get_type_hints(model)
@@ -306,7 +306,7 @@ def test_model_constructor_refuses_unknown_keyword_and_wrong_types(model):
 
 def _valid_for_field(model: type, f: Any) -> Optional[Any]:
     tp = _unwrap_optional(typing.get_type_hints(model).get(f.name, Any))
-    fake = P(f.name, f.wire, "body", tp, enum=f.enum, minimum=f.minimum, maximum=f.maximum)
+    fake = Param(f.name, f.wire, "body", tp, enum=f.enum, minimum=f.minimum, maximum=f.maximum)
     if f.pattern is not None:
         return None
     return _valid(fake)

@@ -1,4 +1,4 @@
-"""Each non-auth operation of the spec maps to one generated Op with the same method, path and parameters.
+"""Each non-auth operation of the spec maps to one generated Operation with the same method, path and parameters.
 
 This reads the spec YAML directly (not the generator's records), so a generator bug cannot hide itself.
 """
@@ -12,7 +12,7 @@ from typing import Any, Dict, List, Set, Tuple
 
 import pytest
 
-from apivideo.endpoint import Op
+from apivideo.endpoint import Operation
 
 SPEC = Path(__file__).resolve().parents[2] / "shared" / "openapi" / "oas_apivideo.yaml"
 METHODS = ("get", "post", "put", "patch", "delete")
@@ -42,12 +42,12 @@ def _operations() -> List[Tuple[str, str, Dict[str, Any]]]:
     ]
 
 
-def _generated_ops() -> Dict[str, Op[Any]]:
-    found: Dict[str, Op[Any]] = {}
+def _generated_ops() -> Dict[str, Operation[Any]]:
+    found: Dict[str, Operation[Any]] = {}
     for path in (Path(__file__).resolve().parents[1] / "apivideo" / "api").glob("*_api.py"):
         module = importlib.import_module(f"apivideo.api.{path.stem}")
         for value in vars(module).values():
-            if isinstance(value, Op):
+            if isinstance(value, Operation):
                 assert value.name not in found, value.name
                 found[value.name] = value
     return found
@@ -75,7 +75,7 @@ def test_every_operation_is_generated() -> None:
         cls = tag.replace(" ", "") + "Api"
         name = f"{cls}.{_snake(raw['x-client-action'])}"
         op = generated.get(name)
-        assert op is not None, f"{method.upper()} {path}: no Op named {name}"
+        assert op is not None, f"{method.upper()} {path}: no Operation named {name}"
         seen.add(name)
         label = f"{method.upper()} {path}"
         assert (op.method, op.route) == (method.upper(), path), label

@@ -6,7 +6,7 @@
   its status, carrying the problem fields (``type``, ``title``, ``name``, ``detail``, ``problems``).
 
 Payload files are ``<resource>/<operation>/responses/<status>[-n].json``; the operation is the method
-``<operation>`` of ``apivideo.api.<resource>_api``, found through the module's ``Op`` declarations.
+``<operation>`` of ``apivideo.api.<resource>_api``, found through the module's ``Operation`` declarations.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing import Any, List, Tuple
 import pytest
 
 import apivideo
-from apivideo.endpoint import EndPoint, Op
+from apivideo.endpoint import EndPoint, Operation
 from apivideo.exceptions import (
     ApiException,
     BadRequestException,
@@ -65,10 +65,10 @@ def _ids(files: List[Tuple[str, str, int, Path]]) -> List[str]:
     return [f"{r}.{o}-{p.stem}" for r, o, _, p in files]
 
 
-def _find(resource: str, operation: str) -> Tuple[type, Op[Any]]:
-    """The Api class and the Op of ``<resource>_api.<Class>.<operation>``."""
+def _find(resource: str, operation: str) -> Tuple[type, Operation[Any]]:
+    """The Api class and the Operation of ``<resource>_api.<Class>.<operation>``."""
     module = importlib.import_module(f"apivideo.api.{resource}_api")
-    ops = [v for v in vars(module).values() if isinstance(v, Op) and v.name.endswith(f".{operation}")]
+    ops = [v for v in vars(module).values() if isinstance(v, Operation) and v.name.endswith(f".{operation}")]
     assert len(ops) == 1, f"{resource}.{operation}: {ops}"
     classes = [
         v for v in vars(module).values() if isinstance(v, type) and issubclass(v, EndPoint) and v is not EndPoint
@@ -86,7 +86,7 @@ def test_payloads_are_found() -> None:
 
 
 def test_recorded_statuses_are_documented() -> None:
-    """Each recorded status is one the spec documents for that operation (method and route from the Op)."""
+    """Each recorded status is one the spec documents for that operation (method and route from the Operation)."""
     yaml = pytest.importorskip("yaml")
     if not SPEC.is_file():
         pytest.skip("spec not found")
@@ -149,7 +149,7 @@ def _model(cls: type) -> Any:
     return cls(*[_placeholder(hints[f.name]) for f in cls._positional])  # type: ignore[attr-defined]
 
 
-def _call(api: EndPoint, op: Op[Any], operation: str, client: Any, tmp_path: Path) -> Any:
+def _call(api: EndPoint, op: Operation[Any], operation: str, client: Any, tmp_path: Path) -> Any:
     """Call ``op`` through its public method with placeholder values for the required parameters."""
     client.configuration.client_side_validation = False
     args = []

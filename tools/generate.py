@@ -610,7 +610,7 @@ def _p_decl(p: ParamRec) -> str:
         args.append(f"maximum={_num(p.maximum)}")
     if p.wire in SECRET_PARAMS:
         args.append("secret=True")
-    return f"P({', '.join(args)})"
+    return f"Param({', '.join(args)})"
 
 
 def _names_in(tp: str) -> Set[str]:
@@ -622,7 +622,7 @@ def render_api(tag: str, ops: List[OpRec]) -> str:
     models: Set[str] = set()
     typing_names: Set[str] = {"TYPE_CHECKING"}
     dt_names: Set[str] = set()
-    endpoint_names = {"EndPoint", "Op", "P"}
+    endpoint_names = {"EndPoint", "Operation", "Param"}
     decls: List[str] = []
     methods: List[str] = []
     sessions = False
@@ -648,9 +648,11 @@ def render_api(tag: str, ops: List[OpRec]) -> str:
             extra.append("retry_safe=True")
         if op.upload:
             extra.append(f"upload={json.dumps(op.upload)}")
+        if op.upload == "chunked":
+            extra.append('lookups=("get_status", "get")')
+        head = [json.dumps(op.http_method), json.dumps(op.path), json.dumps(cls + "." + op.method), params]
         decls.append(
-            f"{op.const}: Op[{ret}] = Op(\n    {json.dumps(op.http_method)},\n    {json.dumps(op.path)},\n"
-            f"    {json.dumps(cls + '.' + op.method)},\n    {params},\n" + "".join(f"    {e},\n" for e in extra) + ")"
+            f"{op.const}: Operation[{ret}] = Operation(\n" + "".join(f"    {e},\n" for e in head + extra) + ")"
         )
         req = [p for p in op.params if p.required]
         opt = [p for p in op.params if not p.required]
@@ -659,8 +661,7 @@ def render_api(tag: str, ops: List[OpRec]) -> str:
             sig.append("*")
             sig += [f"{p.name}: Optional[{p.tp}] = None" for p in opt]
         sig.append("**options: Unpack[CallOptions]")
-        values = "(" + ", ".join(p.name for p in op.params) + ("," if len(op.params) == 1 else "") + ")"
-        call = f"self._call({op.const}, {values}, options)"
+        call = f"self._call({op.const}, locals())"
         body = f"return {call}" if op.response else call
         methods.append(
             f"    def {op.method}({', '.join(sig)}) -> {ret}:\n"
@@ -672,12 +673,11 @@ def render_api(tag: str, ops: List[OpRec]) -> str:
             sreq = [p for p in op.params if p.required and p.where != "file"]
             sopt = [p for p in op.params if not p.required]
             ssig = ["self"] + [f"{p.name}: {p.tp}" for p in sreq] + [f"{p.name}: Optional[{p.tp}] = None" for p in sopt]
-            svalues = "(" + ", ".join("None" if p.where == "file" else p.name for p in op.params) + ")"
             methods.append(
                 f"    def create_{op.method}_progressive_session({', '.join(ssig)}) -> ProgressiveSession:\n"
                 f'        """Open a session that uploads a file part by part, as you produce it '
                 f'({op.http_method} {op.path})."""\n'
-                f"        return self._session({op.const}, {svalues})\n"
+                f"        return self._session({op.const}, locals())\n"
             )
     out = [HEADER, f'"""{TAG_DOCS.get(tag, tag)}"""', "", "from __future__ import annotations", ""]
     if dt_names:

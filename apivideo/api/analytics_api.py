@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Optional
 
-from apivideo.endpoint import EndPoint, Op, P
+from apivideo.endpoint import EndPoint, Operation, Param
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -18,12 +18,12 @@ if TYPE_CHECKING:
     from apivideo.model.filter_by2 import FilterBy2
 
 
-_GET_AGGREGATED_METRICS: Op[AnalyticsAggregatedMetricsResponse] = Op(
+_GET_AGGREGATED_METRICS: Operation[AnalyticsAggregatedMetricsResponse] = Operation(
     "GET",
     "/data/metrics/{metric}/{aggregation}",
     "AnalyticsApi.get_aggregated_metrics",
     (
-        P(
+        Param(
             "metric",
             "metric",
             "path",
@@ -31,7 +31,7 @@ _GET_AGGREGATED_METRICS: Op[AnalyticsAggregatedMetricsResponse] = Op(
             required=True,
             enum=("play", "start", "end", "impression", "impression-time", "watch-time", "ccv", "view"),
         ),
-        P(
+        Param(
             "aggregation",
             "aggregation",
             "path",
@@ -39,21 +39,21 @@ _GET_AGGREGATED_METRICS: Op[AnalyticsAggregatedMetricsResponse] = Op(
             required=True,
             enum=("count", "rate", "total", "average", "sum", "peak", "live"),
         ),
-        P("_from", "from", "query", datetime),
-        P("to", "to", "query", datetime),
-        P("unique", "unique", "query", bool),
-        P("view_duration", "viewDuration", "query", str, enum=("3s", "5s", "10s", "30s")),
-        P("filter_by", "filterBy", "query", "apivideo.model.filter_by2.FilterBy2"),
+        Param("_from", "from", "query", datetime),
+        Param("to", "to", "query", datetime),
+        Param("unique", "unique", "query", bool),
+        Param("view_duration", "viewDuration", "query", str, enum=("3s", "5s", "10s", "30s")),
+        Param("filter_by", "filterBy", "query", "apivideo.model.filter_by2.FilterBy2"),
     ),
     response="apivideo.model.analytics_aggregated_metrics_response.AnalyticsAggregatedMetricsResponse",
 )
 
-_GET_METRICS_BREAKDOWN: Op[AnalyticsMetricsBreakdownResponse] = Op(
+_GET_METRICS_BREAKDOWN: Operation[AnalyticsMetricsBreakdownResponse] = Operation(
     "GET",
     "/data/buckets/{metric}/{breakdown}",
     "AnalyticsApi.get_metrics_breakdown",
     (
-        P(
+        Param(
             "metric",
             "metric",
             "path",
@@ -61,7 +61,7 @@ _GET_METRICS_BREAKDOWN: Op[AnalyticsMetricsBreakdownResponse] = Op(
             required=True,
             enum=("play", "play-rate", "play-total", "start", "end", "impression", "ccv-peak", "ccv-average", "view"),
         ),
-        P(
+        Param(
             "breakdown",
             "breakdown",
             "path",
@@ -78,25 +78,25 @@ _GET_METRICS_BREAKDOWN: Op[AnalyticsMetricsBreakdownResponse] = Op(
                 "referrer",
             ),
         ),
-        P("_from", "from", "query", datetime),
-        P("to", "to", "query", datetime),
-        P("sort_by", "sortBy", "query", str, enum=("metricValue", "dimensionValue")),
-        P("sort_order", "sortOrder", "query", str, enum=("asc", "desc")),
-        P("unique", "unique", "query", bool),
-        P("view_duration", "viewDuration", "query", str, enum=("3s", "5s", "10s", "30s")),
-        P("filter_by", "filterBy", "query", "apivideo.model.filter_by2.FilterBy2"),
-        P("current_page", "currentPage", "query", int, minimum=1),
-        P("page_size", "pageSize", "query", int, minimum=1, maximum=100),
+        Param("_from", "from", "query", datetime),
+        Param("to", "to", "query", datetime),
+        Param("sort_by", "sortBy", "query", str, enum=("metricValue", "dimensionValue")),
+        Param("sort_order", "sortOrder", "query", str, enum=("asc", "desc")),
+        Param("unique", "unique", "query", bool),
+        Param("view_duration", "viewDuration", "query", str, enum=("3s", "5s", "10s", "30s")),
+        Param("filter_by", "filterBy", "query", "apivideo.model.filter_by2.FilterBy2"),
+        Param("current_page", "currentPage", "query", int, minimum=1),
+        Param("page_size", "pageSize", "query", int, minimum=1, maximum=100),
     ),
     response="apivideo.model.analytics_metrics_breakdown_response.AnalyticsMetricsBreakdownResponse",
 )
 
-_GET_METRICS_OVER_TIME: Op[AnalyticsMetricsOverTimeResponse] = Op(
+_GET_METRICS_OVER_TIME: Operation[AnalyticsMetricsOverTimeResponse] = Operation(
     "GET",
     "/data/timeseries/{metric}",
     "AnalyticsApi.get_metrics_over_time",
     (
-        P(
+        Param(
             "metric",
             "metric",
             "path",
@@ -104,16 +104,16 @@ _GET_METRICS_OVER_TIME: Op[AnalyticsMetricsOverTimeResponse] = Op(
             required=True,
             enum=("play", "play-rate", "start", "end", "impression", "ccv-peak", "ccv-average", "view"),
         ),
-        P("_from", "from", "query", datetime),
-        P("to", "to", "query", datetime),
-        P("interval", "interval", "query", str, enum=("minute", "hour", "day")),
-        P("sort_by", "sortBy", "query", str, enum=("metricValue", "emittedAt")),
-        P("sort_order", "sortOrder", "query", str, enum=("asc", "desc")),
-        P("unique", "unique", "query", bool),
-        P("view_duration", "viewDuration", "query", str, enum=("3s", "5s", "10s", "30s")),
-        P("filter_by", "filterBy", "query", "apivideo.model.filter_by2.FilterBy2"),
-        P("current_page", "currentPage", "query", int, minimum=1),
-        P("page_size", "pageSize", "query", int, minimum=1, maximum=100),
+        Param("_from", "from", "query", datetime),
+        Param("to", "to", "query", datetime),
+        Param("interval", "interval", "query", str, enum=("minute", "hour", "day")),
+        Param("sort_by", "sortBy", "query", str, enum=("metricValue", "emittedAt")),
+        Param("sort_order", "sortOrder", "query", str, enum=("asc", "desc")),
+        Param("unique", "unique", "query", bool),
+        Param("view_duration", "viewDuration", "query", str, enum=("3s", "5s", "10s", "30s")),
+        Param("filter_by", "filterBy", "query", "apivideo.model.filter_by2.FilterBy2"),
+        Param("current_page", "currentPage", "query", int, minimum=1),
+        Param("page_size", "pageSize", "query", int, minimum=1, maximum=100),
     ),
     response="apivideo.model.analytics_metrics_over_time_response.AnalyticsMetricsOverTimeResponse",
 )
@@ -135,9 +135,7 @@ class AnalyticsApi(EndPoint):
         **options: Unpack[CallOptions],
     ) -> AnalyticsAggregatedMetricsResponse:
         """Get one aggregated value of a metric over a period (GET /data/metrics/{metric}/{aggregation})."""
-        return self._call(
-            _GET_AGGREGATED_METRICS, (metric, aggregation, _from, to, unique, view_duration, filter_by), options
-        )
+        return self._call(_GET_AGGREGATED_METRICS, locals())
 
     def get_metrics_breakdown(
         self,
@@ -156,23 +154,7 @@ class AnalyticsApi(EndPoint):
         **options: Unpack[CallOptions],
     ) -> AnalyticsMetricsBreakdownResponse:
         """Get a metric split by a dimension such as country or device (GET /data/buckets/{metric}/{breakdown})."""
-        return self._call(
-            _GET_METRICS_BREAKDOWN,
-            (
-                metric,
-                breakdown,
-                _from,
-                to,
-                sort_by,
-                sort_order,
-                unique,
-                view_duration,
-                filter_by,
-                current_page,
-                page_size,
-            ),
-            options,
-        )
+        return self._call(_GET_METRICS_BREAKDOWN, locals())
 
     def get_metrics_over_time(
         self,
@@ -191,20 +173,4 @@ class AnalyticsApi(EndPoint):
         **options: Unpack[CallOptions],
     ) -> AnalyticsMetricsOverTimeResponse:
         """Get a metric as a time series (GET /data/timeseries/{metric})."""
-        return self._call(
-            _GET_METRICS_OVER_TIME,
-            (
-                metric,
-                _from,
-                to,
-                interval,
-                sort_by,
-                sort_order,
-                unique,
-                view_duration,
-                filter_by,
-                current_page,
-                page_size,
-            ),
-            options,
-        )
+        return self._call(_GET_METRICS_OVER_TIME, locals())

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Optional
 
-from apivideo.endpoint import EndPoint, FileArg, Op, P
+from apivideo.endpoint import EndPoint, FileArg, Operation, Param
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -16,49 +16,49 @@ if TYPE_CHECKING:
     from apivideo.model.captions_update_payload import CaptionsUpdatePayload
 
 
-_GET: Op[Caption] = Op(
+_GET: Operation[Caption] = Operation(
     "GET",
     "/videos/{videoId}/captions/{language}",
     "CaptionsApi.get",
     (
-        P("video_id", "videoId", "path", str, required=True),
-        P("language", "language", "path", str, required=True),
+        Param("video_id", "videoId", "path", str, required=True),
+        Param("language", "language", "path", str, required=True),
     ),
     response="apivideo.model.caption.Caption",
 )
 
-_UPLOAD: Op[Caption] = Op(
+_UPLOAD: Operation[Caption] = Operation(
     "POST",
     "/videos/{videoId}/captions/{language}",
     "CaptionsApi.upload",
     (
-        P("video_id", "videoId", "path", str, required=True),
-        P("language", "language", "path", str, required=True),
-        P("file", "file", "file", FileArg, required=True),
+        Param("video_id", "videoId", "path", str, required=True),
+        Param("language", "language", "path", str, required=True),
+        Param("file", "file", "file", FileArg, required=True),
     ),
     response="apivideo.model.caption.Caption",
     retry_safe=True,
     upload="file",
 )
 
-_DELETE: Op[None] = Op(
+_DELETE: Operation[None] = Operation(
     "DELETE",
     "/videos/{videoId}/captions/{language}",
     "CaptionsApi.delete",
     (
-        P("video_id", "videoId", "path", str, required=True),
-        P("language", "language", "path", str, required=True),
+        Param("video_id", "videoId", "path", str, required=True),
+        Param("language", "language", "path", str, required=True),
     ),
 )
 
-_UPDATE: Op[Caption] = Op(
+_UPDATE: Operation[Caption] = Operation(
     "PATCH",
     "/videos/{videoId}/captions/{language}",
     "CaptionsApi.update",
     (
-        P("video_id", "videoId", "path", str, required=True),
-        P("language", "language", "path", str, required=True),
-        P(
+        Param("video_id", "videoId", "path", str, required=True),
+        Param("language", "language", "path", str, required=True),
+        Param(
             "captions_update_payload",
             "captions_update_payload",
             "body",
@@ -69,14 +69,14 @@ _UPDATE: Op[Caption] = Op(
     response="apivideo.model.caption.Caption",
 )
 
-_LIST: Op[CaptionsListResponse] = Op(
+_LIST: Operation[CaptionsListResponse] = Operation(
     "GET",
     "/videos/{videoId}/captions",
     "CaptionsApi.list",
     (
-        P("video_id", "videoId", "path", str, required=True),
-        P("current_page", "currentPage", "query", int, minimum=1),
-        P("page_size", "pageSize", "query", int, minimum=1, maximum=100),
+        Param("video_id", "videoId", "path", str, required=True),
+        Param("current_page", "currentPage", "query", int, minimum=1),
+        Param("page_size", "pageSize", "query", int, minimum=1, maximum=100),
     ),
     response="apivideo.model.captions_list_response.CaptionsListResponse",
 )
@@ -87,15 +87,15 @@ class CaptionsApi(EndPoint):
 
     def get(self, video_id: str, language: str, **options: Unpack[CallOptions]) -> Caption:
         """Get the caption track of one language (GET /videos/{videoId}/captions/{language})."""
-        return self._call(_GET, (video_id, language), options)
+        return self._call(_GET, locals())
 
     def upload(self, video_id: str, language: str, file: FileArg, **options: Unpack[CallOptions]) -> Caption:
         """Upload a WebVTT caption file for one language (POST /videos/{videoId}/captions/{language})."""
-        return self._call(_UPLOAD, (video_id, language, file), options)
+        return self._call(_UPLOAD, locals())
 
     def delete(self, video_id: str, language: str, **options: Unpack[CallOptions]) -> None:
         """Delete the caption track of one language (DELETE /videos/{videoId}/captions/{language})."""
-        self._call(_DELETE, (video_id, language), options)
+        self._call(_DELETE, locals())
 
     def update(
         self,
@@ -105,7 +105,7 @@ class CaptionsApi(EndPoint):
         **options: Unpack[CallOptions],
     ) -> Caption:
         """Set or unset a caption track as the default one (PATCH /videos/{videoId}/captions/{language})."""
-        return self._call(_UPDATE, (video_id, language, captions_update_payload), options)
+        return self._call(_UPDATE, locals())
 
     def list(
         self,
@@ -116,4 +116,4 @@ class CaptionsApi(EndPoint):
         **options: Unpack[CallOptions],
     ) -> CaptionsListResponse:
         """List the caption tracks of a video (GET /videos/{videoId}/captions)."""
-        return self._call(_LIST, (video_id, current_page, page_size), options)
+        return self._call(_LIST, locals())

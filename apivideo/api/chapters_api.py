@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Optional
 
-from apivideo.endpoint import EndPoint, FileArg, Op, P
+from apivideo.endpoint import EndPoint, FileArg, Operation, Param
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -15,49 +15,49 @@ if TYPE_CHECKING:
     from apivideo.model.chapters_list_response import ChaptersListResponse
 
 
-_GET: Op[Chapter] = Op(
+_GET: Operation[Chapter] = Operation(
     "GET",
     "/videos/{videoId}/chapters/{language}",
     "ChaptersApi.get",
     (
-        P("video_id", "videoId", "path", str, required=True),
-        P("language", "language", "path", str, required=True),
+        Param("video_id", "videoId", "path", str, required=True),
+        Param("language", "language", "path", str, required=True),
     ),
     response="apivideo.model.chapter.Chapter",
 )
 
-_UPLOAD: Op[Chapter] = Op(
+_UPLOAD: Operation[Chapter] = Operation(
     "POST",
     "/videos/{videoId}/chapters/{language}",
     "ChaptersApi.upload",
     (
-        P("video_id", "videoId", "path", str, required=True),
-        P("language", "language", "path", str, required=True),
-        P("file", "file", "file", FileArg, required=True),
+        Param("video_id", "videoId", "path", str, required=True),
+        Param("language", "language", "path", str, required=True),
+        Param("file", "file", "file", FileArg, required=True),
     ),
     response="apivideo.model.chapter.Chapter",
     retry_safe=True,
     upload="file",
 )
 
-_DELETE: Op[None] = Op(
+_DELETE: Operation[None] = Operation(
     "DELETE",
     "/videos/{videoId}/chapters/{language}",
     "ChaptersApi.delete",
     (
-        P("video_id", "videoId", "path", str, required=True),
-        P("language", "language", "path", str, required=True),
+        Param("video_id", "videoId", "path", str, required=True),
+        Param("language", "language", "path", str, required=True),
     ),
 )
 
-_LIST: Op[ChaptersListResponse] = Op(
+_LIST: Operation[ChaptersListResponse] = Operation(
     "GET",
     "/videos/{videoId}/chapters",
     "ChaptersApi.list",
     (
-        P("video_id", "videoId", "path", str, required=True),
-        P("current_page", "currentPage", "query", int, minimum=1),
-        P("page_size", "pageSize", "query", int, minimum=1, maximum=100),
+        Param("video_id", "videoId", "path", str, required=True),
+        Param("current_page", "currentPage", "query", int, minimum=1),
+        Param("page_size", "pageSize", "query", int, minimum=1, maximum=100),
     ),
     response="apivideo.model.chapters_list_response.ChaptersListResponse",
 )
@@ -68,15 +68,15 @@ class ChaptersApi(EndPoint):
 
     def get(self, video_id: str, language: str, **options: Unpack[CallOptions]) -> Chapter:
         """Get the chapter file of one language (GET /videos/{videoId}/chapters/{language})."""
-        return self._call(_GET, (video_id, language), options)
+        return self._call(_GET, locals())
 
     def upload(self, video_id: str, language: str, file: FileArg, **options: Unpack[CallOptions]) -> Chapter:
         """Upload a WebVTT chapter file for one language (POST /videos/{videoId}/chapters/{language})."""
-        return self._call(_UPLOAD, (video_id, language, file), options)
+        return self._call(_UPLOAD, locals())
 
     def delete(self, video_id: str, language: str, **options: Unpack[CallOptions]) -> None:
         """Delete the chapter file of one language (DELETE /videos/{videoId}/chapters/{language})."""
-        self._call(_DELETE, (video_id, language), options)
+        self._call(_DELETE, locals())
 
     def list(
         self,
@@ -87,4 +87,4 @@ class ChaptersApi(EndPoint):
         **options: Unpack[CallOptions],
     ) -> ChaptersListResponse:
         """List the chapter files of a video (GET /videos/{videoId}/chapters)."""
-        return self._call(_LIST, (video_id, current_page, page_size), options)
+        return self._call(_LIST, locals())

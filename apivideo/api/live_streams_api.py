@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Optional
 
-from apivideo.endpoint import EndPoint, FileArg, Op, P
+from apivideo.endpoint import EndPoint, FileArg, Operation, Param
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -17,27 +17,27 @@ if TYPE_CHECKING:
     from apivideo.model.live_stream_update_payload import LiveStreamUpdatePayload
 
 
-_LIST: Op[LiveStreamListResponse] = Op(
+_LIST: Operation[LiveStreamListResponse] = Operation(
     "GET",
     "/live-streams",
     "LiveStreamsApi.list",
     (
-        P("stream_key", "streamKey", "query", str),
-        P("name", "name", "query", str),
-        P("sort_by", "sortBy", "query", str, enum=("name", "createdAt", "updatedAt")),
-        P("sort_order", "sortOrder", "query", str, enum=("asc", "desc")),
-        P("current_page", "currentPage", "query", int, minimum=1),
-        P("page_size", "pageSize", "query", int, minimum=1, maximum=100),
+        Param("stream_key", "streamKey", "query", str),
+        Param("name", "name", "query", str),
+        Param("sort_by", "sortBy", "query", str, enum=("name", "createdAt", "updatedAt")),
+        Param("sort_order", "sortOrder", "query", str, enum=("asc", "desc")),
+        Param("current_page", "currentPage", "query", int, minimum=1),
+        Param("page_size", "pageSize", "query", int, minimum=1, maximum=100),
     ),
     response="apivideo.model.live_stream_list_response.LiveStreamListResponse",
 )
 
-_CREATE: Op[LiveStream] = Op(
+_CREATE: Operation[LiveStream] = Operation(
     "POST",
     "/live-streams",
     "LiveStreamsApi.create",
     (
-        P(
+        Param(
             "live_stream_creation_payload",
             "live_stream_creation_payload",
             "body",
@@ -48,28 +48,28 @@ _CREATE: Op[LiveStream] = Op(
     response="apivideo.model.live_stream.LiveStream",
 )
 
-_GET: Op[LiveStream] = Op(
+_GET: Operation[LiveStream] = Operation(
     "GET",
     "/live-streams/{liveStreamId}",
     "LiveStreamsApi.get",
-    (P("live_stream_id", "liveStreamId", "path", str, required=True),),
+    (Param("live_stream_id", "liveStreamId", "path", str, required=True),),
     response="apivideo.model.live_stream.LiveStream",
 )
 
-_DELETE: Op[None] = Op(
+_DELETE: Operation[None] = Operation(
     "DELETE",
     "/live-streams/{liveStreamId}",
     "LiveStreamsApi.delete",
-    (P("live_stream_id", "liveStreamId", "path", str, required=True),),
+    (Param("live_stream_id", "liveStreamId", "path", str, required=True),),
 )
 
-_UPDATE: Op[LiveStream] = Op(
+_UPDATE: Operation[LiveStream] = Operation(
     "PATCH",
     "/live-streams/{liveStreamId}",
     "LiveStreamsApi.update",
     (
-        P("live_stream_id", "liveStreamId", "path", str, required=True),
-        P(
+        Param("live_stream_id", "liveStreamId", "path", str, required=True),
+        Param(
             "live_stream_update_payload",
             "live_stream_update_payload",
             "body",
@@ -80,32 +80,32 @@ _UPDATE: Op[LiveStream] = Op(
     response="apivideo.model.live_stream.LiveStream",
 )
 
-_UPLOAD_THUMBNAIL: Op[LiveStream] = Op(
+_UPLOAD_THUMBNAIL: Operation[LiveStream] = Operation(
     "POST",
     "/live-streams/{liveStreamId}/thumbnail",
     "LiveStreamsApi.upload_thumbnail",
     (
-        P("live_stream_id", "liveStreamId", "path", str, required=True),
-        P("file", "file", "file", FileArg, required=True),
+        Param("live_stream_id", "liveStreamId", "path", str, required=True),
+        Param("file", "file", "file", FileArg, required=True),
     ),
     response="apivideo.model.live_stream.LiveStream",
     retry_safe=True,
     upload="file",
 )
 
-_DELETE_THUMBNAIL: Op[LiveStream] = Op(
+_DELETE_THUMBNAIL: Operation[LiveStream] = Operation(
     "DELETE",
     "/live-streams/{liveStreamId}/thumbnail",
     "LiveStreamsApi.delete_thumbnail",
-    (P("live_stream_id", "liveStreamId", "path", str, required=True),),
+    (Param("live_stream_id", "liveStreamId", "path", str, required=True),),
     response="apivideo.model.live_stream.LiveStream",
 )
 
-_COMPLETE: Op[None] = Op(
+_COMPLETE: Operation[None] = Operation(
     "PUT",
     "/live-streams/{liveStreamId}/complete",
     "LiveStreamsApi.complete",
-    (P("live_stream_id", "liveStreamId", "path", str, required=True),),
+    (Param("live_stream_id", "liveStreamId", "path", str, required=True),),
 )
 
 
@@ -124,36 +124,36 @@ class LiveStreamsApi(EndPoint):
         **options: Unpack[CallOptions],
     ) -> LiveStreamListResponse:
         """List live streams, filtered and sorted (GET /live-streams)."""
-        return self._call(_LIST, (stream_key, name, sort_by, sort_order, current_page, page_size), options)
+        return self._call(_LIST, locals())
 
     def create(
         self, live_stream_creation_payload: LiveStreamCreationPayload, **options: Unpack[CallOptions]
     ) -> LiveStream:
         """Create a live stream (POST /live-streams)."""
-        return self._call(_CREATE, (live_stream_creation_payload,), options)
+        return self._call(_CREATE, locals())
 
     def get(self, live_stream_id: str, **options: Unpack[CallOptions]) -> LiveStream:
         """Get one live stream (GET /live-streams/{liveStreamId})."""
-        return self._call(_GET, (live_stream_id,), options)
+        return self._call(_GET, locals())
 
     def delete(self, live_stream_id: str, **options: Unpack[CallOptions]) -> None:
         """Delete a live stream (DELETE /live-streams/{liveStreamId})."""
-        self._call(_DELETE, (live_stream_id,), options)
+        self._call(_DELETE, locals())
 
     def update(
         self, live_stream_id: str, live_stream_update_payload: LiveStreamUpdatePayload, **options: Unpack[CallOptions]
     ) -> LiveStream:
         """Change the attributes of a live stream (PATCH /live-streams/{liveStreamId})."""
-        return self._call(_UPDATE, (live_stream_id, live_stream_update_payload), options)
+        return self._call(_UPDATE, locals())
 
     def upload_thumbnail(self, live_stream_id: str, file: FileArg, **options: Unpack[CallOptions]) -> LiveStream:
         """Upload an image as the thumbnail of a live stream (POST /live-streams/{liveStreamId}/thumbnail)."""
-        return self._call(_UPLOAD_THUMBNAIL, (live_stream_id, file), options)
+        return self._call(_UPLOAD_THUMBNAIL, locals())
 
     def delete_thumbnail(self, live_stream_id: str, **options: Unpack[CallOptions]) -> LiveStream:
         """Remove the thumbnail of a live stream (DELETE /live-streams/{liveStreamId}/thumbnail)."""
-        return self._call(_DELETE_THUMBNAIL, (live_stream_id,), options)
+        return self._call(_DELETE_THUMBNAIL, locals())
 
     def complete(self, live_stream_id: str, **options: Unpack[CallOptions]) -> None:
         """Ask the server to end a running broadcast (PUT /live-streams/{liveStreamId}/complete)."""
-        self._call(_COMPLETE, (live_stream_id,), options)
+        self._call(_COMPLETE, locals())

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Optional
 
-from apivideo.endpoint import EndPoint, FileArg, Op, P
+from apivideo.endpoint import EndPoint, FileArg, Operation, Param
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -17,25 +17,25 @@ if TYPE_CHECKING:
     from apivideo.model.player_themes_list_response import PlayerThemesListResponse
 
 
-_LIST: Op[PlayerThemesListResponse] = Op(
+_LIST: Operation[PlayerThemesListResponse] = Operation(
     "GET",
     "/players",
     "PlayerThemesApi.list",
     (
-        P("sort_by", "sortBy", "query", str, enum=("name", "createdAt", "updatedAt")),
-        P("sort_order", "sortOrder", "query", str, enum=("asc", "desc")),
-        P("current_page", "currentPage", "query", int, minimum=1),
-        P("page_size", "pageSize", "query", int, minimum=1, maximum=100),
+        Param("sort_by", "sortBy", "query", str, enum=("name", "createdAt", "updatedAt")),
+        Param("sort_order", "sortOrder", "query", str, enum=("asc", "desc")),
+        Param("current_page", "currentPage", "query", int, minimum=1),
+        Param("page_size", "pageSize", "query", int, minimum=1, maximum=100),
     ),
     response="apivideo.model.player_themes_list_response.PlayerThemesListResponse",
 )
 
-_CREATE: Op[PlayerTheme] = Op(
+_CREATE: Operation[PlayerTheme] = Operation(
     "POST",
     "/players",
     "PlayerThemesApi.create",
     (
-        P(
+        Param(
             "player_theme_creation_payload",
             "player_theme_creation_payload",
             "body",
@@ -46,28 +46,28 @@ _CREATE: Op[PlayerTheme] = Op(
     response="apivideo.model.player_theme.PlayerTheme",
 )
 
-_GET: Op[PlayerTheme] = Op(
+_GET: Operation[PlayerTheme] = Operation(
     "GET",
     "/players/{playerId}",
     "PlayerThemesApi.get",
-    (P("player_id", "playerId", "path", str, required=True),),
+    (Param("player_id", "playerId", "path", str, required=True),),
     response="apivideo.model.player_theme.PlayerTheme",
 )
 
-_DELETE: Op[None] = Op(
+_DELETE: Operation[None] = Operation(
     "DELETE",
     "/players/{playerId}",
     "PlayerThemesApi.delete",
-    (P("player_id", "playerId", "path", str, required=True),),
+    (Param("player_id", "playerId", "path", str, required=True),),
 )
 
-_UPDATE: Op[PlayerTheme] = Op(
+_UPDATE: Operation[PlayerTheme] = Operation(
     "PATCH",
     "/players/{playerId}",
     "PlayerThemesApi.update",
     (
-        P("player_id", "playerId", "path", str, required=True),
-        P(
+        Param("player_id", "playerId", "path", str, required=True),
+        Param(
             "player_theme_update_payload",
             "player_theme_update_payload",
             "body",
@@ -78,25 +78,25 @@ _UPDATE: Op[PlayerTheme] = Op(
     response="apivideo.model.player_theme.PlayerTheme",
 )
 
-_UPLOAD_LOGO: Op[PlayerTheme] = Op(
+_UPLOAD_LOGO: Operation[PlayerTheme] = Operation(
     "POST",
     "/players/{playerId}/logo",
     "PlayerThemesApi.upload_logo",
     (
-        P("player_id", "playerId", "path", str, required=True),
-        P("file", "file", "file", FileArg, required=True),
-        P("link", "link", "form", str),
+        Param("player_id", "playerId", "path", str, required=True),
+        Param("file", "file", "file", FileArg, required=True),
+        Param("link", "link", "form", str),
     ),
     response="apivideo.model.player_theme.PlayerTheme",
     retry_safe=True,
     upload="file",
 )
 
-_DELETE_LOGO: Op[None] = Op(
+_DELETE_LOGO: Operation[None] = Operation(
     "DELETE",
     "/players/{playerId}/logo",
     "PlayerThemesApi.delete_logo",
-    (P("player_id", "playerId", "path", str, required=True),),
+    (Param("player_id", "playerId", "path", str, required=True),),
 )
 
 
@@ -113,34 +113,34 @@ class PlayerThemesApi(EndPoint):
         **options: Unpack[CallOptions],
     ) -> PlayerThemesListResponse:
         """List player themes (GET /players)."""
-        return self._call(_LIST, (sort_by, sort_order, current_page, page_size), options)
+        return self._call(_LIST, locals())
 
     def create(
         self, player_theme_creation_payload: PlayerThemeCreationPayload, **options: Unpack[CallOptions]
     ) -> PlayerTheme:
         """Create a player theme (POST /players)."""
-        return self._call(_CREATE, (player_theme_creation_payload,), options)
+        return self._call(_CREATE, locals())
 
     def get(self, player_id: str, **options: Unpack[CallOptions]) -> PlayerTheme:
         """Get one player theme (GET /players/{playerId})."""
-        return self._call(_GET, (player_id,), options)
+        return self._call(_GET, locals())
 
     def delete(self, player_id: str, **options: Unpack[CallOptions]) -> None:
         """Delete a player theme (DELETE /players/{playerId})."""
-        self._call(_DELETE, (player_id,), options)
+        self._call(_DELETE, locals())
 
     def update(
         self, player_id: str, player_theme_update_payload: PlayerThemeUpdatePayload, **options: Unpack[CallOptions]
     ) -> PlayerTheme:
         """Change the attributes of a player theme (PATCH /players/{playerId})."""
-        return self._call(_UPDATE, (player_id, player_theme_update_payload), options)
+        return self._call(_UPDATE, locals())
 
     def upload_logo(
         self, player_id: str, file: FileArg, *, link: Optional[str] = None, **options: Unpack[CallOptions]
     ) -> PlayerTheme:
         """Upload a logo image for a player theme, with an optional link (POST /players/{playerId}/logo)."""
-        return self._call(_UPLOAD_LOGO, (player_id, file, link), options)
+        return self._call(_UPLOAD_LOGO, locals())
 
     def delete_logo(self, player_id: str, **options: Unpack[CallOptions]) -> None:
         """Remove the logo of a player theme (DELETE /players/{playerId}/logo)."""
-        self._call(_DELETE_LOGO, (player_id,), options)
+        self._call(_DELETE_LOGO, locals())

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Optional
 
-from apivideo.endpoint import EndPoint, Op, P
+from apivideo.endpoint import EndPoint, Operation, Param
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -18,12 +18,12 @@ if TYPE_CHECKING:
     from apivideo.model.summary_update_payload import SummaryUpdatePayload
 
 
-_CREATE: Op[Summary] = Op(
+_CREATE: Operation[Summary] = Operation(
     "POST",
     "/summaries",
     "SummariesApi.create",
     (
-        P(
+        Param(
             "summary_creation_payload",
             "summary_creation_payload",
             "body",
@@ -34,50 +34,50 @@ _CREATE: Op[Summary] = Op(
     response="apivideo.model.summary.Summary",
 )
 
-_LIST: Op[SummariesListResponse] = Op(
+_LIST: Operation[SummariesListResponse] = Operation(
     "GET",
     "/summaries",
     "SummariesApi.list",
     (
-        P("video_id", "videoId", "query", str),
-        P("origin", "origin", "query", str, enum=("auto", "api")),
-        P(
+        Param("video_id", "videoId", "query", str),
+        Param("origin", "origin", "query", str, enum=("auto", "api")),
+        Param(
             "source_status",
             "sourceStatus",
             "query",
             str,
             enum=("missing", "waiting", "failed", "completed", "unprocessable"),
         ),
-        P("sort_by", "sortBy", "query", str, enum=("createdAt", "updatedAt", "videoId")),
-        P("sort_order", "sortOrder", "query", str, enum=("asc", "desc")),
-        P("current_page", "currentPage", "query", int, minimum=1),
-        P("page_size", "pageSize", "query", int, minimum=1, maximum=100),
+        Param("sort_by", "sortBy", "query", str, enum=("createdAt", "updatedAt", "videoId")),
+        Param("sort_order", "sortOrder", "query", str, enum=("asc", "desc")),
+        Param("current_page", "currentPage", "query", int, minimum=1),
+        Param("page_size", "pageSize", "query", int, minimum=1, maximum=100),
     ),
     response="apivideo.model.summaries_list_response.SummariesListResponse",
 )
 
-_DELETE: Op[None] = Op(
+_DELETE: Operation[None] = Operation(
     "DELETE",
     "/summaries/{summaryId}",
     "SummariesApi.delete",
-    (P("summary_id", "summaryId", "path", str, required=True),),
+    (Param("summary_id", "summaryId", "path", str, required=True),),
 )
 
-_GET_SUMMARY_SOURCE: Op[SummarySource] = Op(
+_GET_SUMMARY_SOURCE: Operation[SummarySource] = Operation(
     "GET",
     "/summaries/{summaryId}/source",
     "SummariesApi.get_summary_source",
-    (P("summary_id", "summaryId", "path", str, required=True),),
+    (Param("summary_id", "summaryId", "path", str, required=True),),
     response="apivideo.model.summary_source.SummarySource",
 )
 
-_UPDATE: Op[SummarySource] = Op(
+_UPDATE: Operation[SummarySource] = Operation(
     "PATCH",
     "/summaries/{summaryId}/source",
     "SummariesApi.update",
     (
-        P("summary_id", "summaryId", "path", str, required=True),
-        P(
+        Param("summary_id", "summaryId", "path", str, required=True),
+        Param(
             "summary_update_payload",
             "summary_update_payload",
             "body",
@@ -94,7 +94,7 @@ class SummariesApi(EndPoint):
 
     def create(self, summary_creation_payload: SummaryCreationPayload, **options: Unpack[CallOptions]) -> Summary:
         """Start generating the summary of a video (POST /summaries)."""
-        return self._call(_CREATE, (summary_creation_payload,), options)
+        return self._call(_CREATE, locals())
 
     def list(
         self,
@@ -109,20 +109,18 @@ class SummariesApi(EndPoint):
         **options: Unpack[CallOptions],
     ) -> SummariesListResponse:
         """List summaries, filtered and sorted (GET /summaries)."""
-        return self._call(
-            _LIST, (video_id, origin, source_status, sort_by, sort_order, current_page, page_size), options
-        )
+        return self._call(_LIST, locals())
 
     def delete(self, summary_id: str, **options: Unpack[CallOptions]) -> None:
         """Delete a summary (DELETE /summaries/{summaryId})."""
-        self._call(_DELETE, (summary_id,), options)
+        self._call(_DELETE, locals())
 
     def get_summary_source(self, summary_id: str, **options: Unpack[CallOptions]) -> SummarySource:
         """Get the abstract and takeaways of a summary (GET /summaries/{summaryId}/source)."""
-        return self._call(_GET_SUMMARY_SOURCE, (summary_id,), options)
+        return self._call(_GET_SUMMARY_SOURCE, locals())
 
     def update(
         self, summary_id: str, summary_update_payload: SummaryUpdatePayload, **options: Unpack[CallOptions]
     ) -> SummarySource:
         """Replace the abstract and takeaways of a summary (PATCH /summaries/{summaryId}/source)."""
-        return self._call(_UPDATE, (summary_id, summary_update_payload), options)
+        return self._call(_UPDATE, locals())

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Optional
 
-from apivideo.endpoint import EndPoint, Op, P
+from apivideo.endpoint import EndPoint, Operation, Param
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -14,16 +14,16 @@ if TYPE_CHECKING:
     from apivideo.model.list_tags_response import ListTagsResponse
 
 
-_LIST: Op[ListTagsResponse] = Op(
+_LIST: Operation[ListTagsResponse] = Operation(
     "GET",
     "/tags",
     "TagsApi.list",
     (
-        P("value", "value", "query", str),
-        P("sort_by", "sortBy", "query", str, enum=("value", "videoCount")),
-        P("sort_order", "sortOrder", "query", str, enum=("asc", "desc")),
-        P("current_page", "currentPage", "query", int, minimum=1),
-        P("page_size", "pageSize", "query", int, minimum=1, maximum=100),
+        Param("value", "value", "query", str),
+        Param("sort_by", "sortBy", "query", str, enum=("value", "videoCount")),
+        Param("sort_order", "sortOrder", "query", str, enum=("asc", "desc")),
+        Param("current_page", "currentPage", "query", int, minimum=1),
+        Param("page_size", "pageSize", "query", int, minimum=1, maximum=100),
     ),
     response="apivideo.model.list_tags_response.ListTagsResponse",
 )
@@ -43,4 +43,4 @@ class TagsApi(EndPoint):
         **options: Unpack[CallOptions],
     ) -> ListTagsResponse:
         """List the tags used on your videos, with how many videos use each (GET /tags)."""
-        return self._call(_LIST, (value, sort_by, sort_order, current_page, page_size), options)
+        return self._call(_LIST, locals())

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Optional
 
-from apivideo.endpoint import EndPoint, Op, P
+from apivideo.endpoint import EndPoint, Operation, Param
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -16,25 +16,25 @@ if TYPE_CHECKING:
     from apivideo.model.upload_token import UploadToken
 
 
-_LIST: Op[TokenListResponse] = Op(
+_LIST: Operation[TokenListResponse] = Operation(
     "GET",
     "/upload-tokens",
     "UploadTokensApi.list",
     (
-        P("sort_by", "sortBy", "query", str, enum=("createdAt", "ttl")),
-        P("sort_order", "sortOrder", "query", str, enum=("asc", "desc")),
-        P("current_page", "currentPage", "query", int, minimum=1),
-        P("page_size", "pageSize", "query", int, minimum=1, maximum=100),
+        Param("sort_by", "sortBy", "query", str, enum=("createdAt", "ttl")),
+        Param("sort_order", "sortOrder", "query", str, enum=("asc", "desc")),
+        Param("current_page", "currentPage", "query", int, minimum=1),
+        Param("page_size", "pageSize", "query", int, minimum=1, maximum=100),
     ),
     response="apivideo.model.token_list_response.TokenListResponse",
 )
 
-_CREATE_TOKEN: Op[UploadToken] = Op(
+_CREATE_TOKEN: Operation[UploadToken] = Operation(
     "POST",
     "/upload-tokens",
     "UploadTokensApi.create_token",
     (
-        P(
+        Param(
             "token_creation_payload",
             "token_creation_payload",
             "body",
@@ -45,19 +45,19 @@ _CREATE_TOKEN: Op[UploadToken] = Op(
     response="apivideo.model.upload_token.UploadToken",
 )
 
-_GET_TOKEN: Op[UploadToken] = Op(
+_GET_TOKEN: Operation[UploadToken] = Operation(
     "GET",
     "/upload-tokens/{uploadToken}",
     "UploadTokensApi.get_token",
-    (P("upload_token", "uploadToken", "path", str, required=True, secret=True),),
+    (Param("upload_token", "uploadToken", "path", str, required=True, secret=True),),
     response="apivideo.model.upload_token.UploadToken",
 )
 
-_DELETE_TOKEN: Op[None] = Op(
+_DELETE_TOKEN: Operation[None] = Operation(
     "DELETE",
     "/upload-tokens/{uploadToken}",
     "UploadTokensApi.delete_token",
-    (P("upload_token", "uploadToken", "path", str, required=True, secret=True),),
+    (Param("upload_token", "uploadToken", "path", str, required=True, secret=True),),
 )
 
 
@@ -74,16 +74,16 @@ class UploadTokensApi(EndPoint):
         **options: Unpack[CallOptions],
     ) -> TokenListResponse:
         """List upload tokens (GET /upload-tokens)."""
-        return self._call(_LIST, (sort_by, sort_order, current_page, page_size), options)
+        return self._call(_LIST, locals())
 
     def create_token(self, token_creation_payload: TokenCreationPayload, **options: Unpack[CallOptions]) -> UploadToken:
         """Create an upload token (POST /upload-tokens)."""
-        return self._call(_CREATE_TOKEN, (token_creation_payload,), options)
+        return self._call(_CREATE_TOKEN, locals())
 
     def get_token(self, upload_token: str, **options: Unpack[CallOptions]) -> UploadToken:
         """Get one upload token (GET /upload-tokens/{uploadToken})."""
-        return self._call(_GET_TOKEN, (upload_token,), options)
+        return self._call(_GET_TOKEN, locals())
 
     def delete_token(self, upload_token: str, **options: Unpack[CallOptions]) -> None:
         """Delete an upload token (DELETE /upload-tokens/{uploadToken})."""
-        self._call(_DELETE_TOKEN, (upload_token,), options)
+        self._call(_DELETE_TOKEN, locals())

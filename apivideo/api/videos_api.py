@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Dict, List, Optional
 
-from apivideo.endpoint import EndPoint, FileArg, Op, P
+from apivideo.endpoint import EndPoint, FileArg, Operation, Param
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -21,30 +21,30 @@ if TYPE_CHECKING:
     from apivideo.upload import ProgressiveSession
 
 
-_LIST: Op[VideosListResponse] = Op(
+_LIST: Operation[VideosListResponse] = Operation(
     "GET",
     "/videos",
     "VideosApi.list",
     (
-        P("title", "title", "query", str),
-        P("tags", "tags[]", "query", List[str]),
-        P("metadata", "metadata", "query", Dict[str, str]),
-        P("description", "description", "query", str),
-        P("live_stream_id", "liveStreamId", "query", str),
-        P("sort_by", "sortBy", "query", str, enum=("title", "createdAt", "publishedAt", "updatedAt")),
-        P("sort_order", "sortOrder", "query", str, enum=("asc", "desc")),
-        P("current_page", "currentPage", "query", int, minimum=1),
-        P("page_size", "pageSize", "query", int, minimum=1, maximum=100),
+        Param("title", "title", "query", str),
+        Param("tags", "tags[]", "query", List[str]),
+        Param("metadata", "metadata", "query", Dict[str, str]),
+        Param("description", "description", "query", str),
+        Param("live_stream_id", "liveStreamId", "query", str),
+        Param("sort_by", "sortBy", "query", str, enum=("title", "createdAt", "publishedAt", "updatedAt")),
+        Param("sort_order", "sortOrder", "query", str, enum=("asc", "desc")),
+        Param("current_page", "currentPage", "query", int, minimum=1),
+        Param("page_size", "pageSize", "query", int, minimum=1, maximum=100),
     ),
     response="apivideo.model.videos_list_response.VideosListResponse",
 )
 
-_CREATE: Op[Video] = Op(
+_CREATE: Operation[Video] = Operation(
     "POST",
     "/videos",
     "VideosApi.create",
     (
-        P(
+        Param(
             "video_creation_payload",
             "video_creation_payload",
             "body",
@@ -55,39 +55,40 @@ _CREATE: Op[Video] = Op(
     response="apivideo.model.video.Video",
 )
 
-_UPLOAD: Op[Video] = Op(
+_UPLOAD: Operation[Video] = Operation(
     "POST",
     "/videos/{videoId}/source",
     "VideosApi.upload",
     (
-        P("video_id", "videoId", "path", str, required=True),
-        P("file", "file", "file", FileArg, required=True),
+        Param("video_id", "videoId", "path", str, required=True),
+        Param("file", "file", "file", FileArg, required=True),
     ),
     response="apivideo.model.video.Video",
     retry_safe=True,
     upload="chunked",
+    lookups=("get_status", "get"),
 )
 
-_UPLOAD_THUMBNAIL: Op[Video] = Op(
+_UPLOAD_THUMBNAIL: Operation[Video] = Operation(
     "POST",
     "/videos/{videoId}/thumbnail",
     "VideosApi.upload_thumbnail",
     (
-        P("video_id", "videoId", "path", str, required=True),
-        P("file", "file", "file", FileArg, required=True),
+        Param("video_id", "videoId", "path", str, required=True),
+        Param("file", "file", "file", FileArg, required=True),
     ),
     response="apivideo.model.video.Video",
     retry_safe=True,
     upload="file",
 )
 
-_PICK_THUMBNAIL: Op[Video] = Op(
+_PICK_THUMBNAIL: Operation[Video] = Operation(
     "PATCH",
     "/videos/{videoId}/thumbnail",
     "VideosApi.pick_thumbnail",
     (
-        P("video_id", "videoId", "path", str, required=True),
-        P(
+        Param("video_id", "videoId", "path", str, required=True),
+        Param(
             "video_thumbnail_pick_payload",
             "video_thumbnail_pick_payload",
             "body",
@@ -98,28 +99,28 @@ _PICK_THUMBNAIL: Op[Video] = Op(
     response="apivideo.model.video.Video",
 )
 
-_GET: Op[Video] = Op(
+_GET: Operation[Video] = Operation(
     "GET",
     "/videos/{videoId}",
     "VideosApi.get",
-    (P("video_id", "videoId", "path", str, required=True),),
+    (Param("video_id", "videoId", "path", str, required=True),),
     response="apivideo.model.video.Video",
 )
 
-_DELETE: Op[None] = Op(
+_DELETE: Operation[None] = Operation(
     "DELETE",
     "/videos/{videoId}",
     "VideosApi.delete",
-    (P("video_id", "videoId", "path", str, required=True),),
+    (Param("video_id", "videoId", "path", str, required=True),),
 )
 
-_UPDATE: Op[Video] = Op(
+_UPDATE: Operation[Video] = Operation(
     "PATCH",
     "/videos/{videoId}",
     "VideosApi.update",
     (
-        P("video_id", "videoId", "path", str, required=True),
-        P(
+        Param("video_id", "videoId", "path", str, required=True),
+        Param(
             "video_update_payload",
             "video_update_payload",
             "body",
@@ -130,39 +131,39 @@ _UPDATE: Op[Video] = Op(
     response="apivideo.model.video.Video",
 )
 
-_LIST_DISCARDED: Op[VideosListResponse] = Op(
+_LIST_DISCARDED: Operation[VideosListResponse] = Operation(
     "GET",
     "/discarded/videos",
     "VideosApi.list_discarded",
     (
-        P("title", "title", "query", str),
-        P("tags", "tags[]", "query", List[str]),
-        P("metadata", "metadata", "query", Dict[str, str]),
-        P("description", "description", "query", str),
-        P("live_stream_id", "liveStreamId", "query", str),
-        P("sort_by", "sortBy", "query", str, enum=("title", "createdAt", "publishedAt", "updatedAt")),
-        P("sort_order", "sortOrder", "query", str, enum=("asc", "desc")),
-        P("current_page", "currentPage", "query", int, minimum=1),
-        P("page_size", "pageSize", "query", int, minimum=1, maximum=100),
+        Param("title", "title", "query", str),
+        Param("tags", "tags[]", "query", List[str]),
+        Param("metadata", "metadata", "query", Dict[str, str]),
+        Param("description", "description", "query", str),
+        Param("live_stream_id", "liveStreamId", "query", str),
+        Param("sort_by", "sortBy", "query", str, enum=("title", "createdAt", "publishedAt", "updatedAt")),
+        Param("sort_order", "sortOrder", "query", str, enum=("asc", "desc")),
+        Param("current_page", "currentPage", "query", int, minimum=1),
+        Param("page_size", "pageSize", "query", int, minimum=1, maximum=100),
     ),
     response="apivideo.model.videos_list_response.VideosListResponse",
 )
 
-_GET_DISCARDED: Op[Video] = Op(
+_GET_DISCARDED: Operation[Video] = Operation(
     "GET",
     "/discarded/videos/{videoId}",
     "VideosApi.get_discarded",
-    (P("video_id", "videoId", "path", str, required=True),),
+    (Param("video_id", "videoId", "path", str, required=True),),
     response="apivideo.model.video.Video",
 )
 
-_UPDATE_DISCARDED: Op[Video] = Op(
+_UPDATE_DISCARDED: Operation[Video] = Operation(
     "PATCH",
     "/discarded/videos/{videoId}",
     "VideosApi.update_discarded",
     (
-        P("video_id", "videoId", "path", str, required=True),
-        P(
+        Param("video_id", "videoId", "path", str, required=True),
+        Param(
             "discarded_video_update_payload",
             "discarded_video_update_payload",
             "body",
@@ -173,27 +174,28 @@ _UPDATE_DISCARDED: Op[Video] = Op(
     response="apivideo.model.video.Video",
 )
 
-_GET_STATUS: Op[VideoStatus] = Op(
+_GET_STATUS: Operation[VideoStatus] = Operation(
     "GET",
     "/videos/{videoId}/status",
     "VideosApi.get_status",
-    (P("video_id", "videoId", "path", str, required=True),),
+    (Param("video_id", "videoId", "path", str, required=True),),
     response="apivideo.model.video_status.VideoStatus",
 )
 
-_UPLOAD_WITH_UPLOAD_TOKEN: Op[Video] = Op(
+_UPLOAD_WITH_UPLOAD_TOKEN: Operation[Video] = Operation(
     "POST",
     "/upload",
     "VideosApi.upload_with_upload_token",
     (
-        P("token", "token", "query", str, required=True, secret=True),
-        P("file", "file", "file", FileArg, required=True),
-        P("video_id", "videoId", "form", str),
+        Param("token", "token", "query", str, required=True, secret=True),
+        Param("file", "file", "file", FileArg, required=True),
+        Param("video_id", "videoId", "form", str),
     ),
     response="apivideo.model.video.Video",
     auth=False,
     retry_safe=True,
     upload="chunked",
+    lookups=("get_status", "get"),
 )
 
 
@@ -215,45 +217,41 @@ class VideosApi(EndPoint):
         **options: Unpack[CallOptions],
     ) -> VideosListResponse:
         """List videos, filtered and sorted (GET /videos)."""
-        return self._call(
-            _LIST,
-            (title, tags, metadata, description, live_stream_id, sort_by, sort_order, current_page, page_size),
-            options,
-        )
+        return self._call(_LIST, locals())
 
     def create(self, video_creation_payload: VideoCreationPayload, **options: Unpack[CallOptions]) -> Video:
         """Create a video object, then upload its file or give a source URL (POST /videos)."""
-        return self._call(_CREATE, (video_creation_payload,), options)
+        return self._call(_CREATE, locals())
 
     def upload(self, video_id: str, file: FileArg, **options: Unpack[CallOptions]) -> Video:
         """Upload the file of a video, in chunks when it is large (POST /videos/{videoId}/source)."""
-        return self._call(_UPLOAD, (video_id, file), options)
+        return self._call(_UPLOAD, locals())
 
     def create_upload_progressive_session(self, video_id: str) -> ProgressiveSession:
         """Open a session that uploads a file part by part, as you produce it (POST /videos/{videoId}/source)."""
-        return self._session(_UPLOAD, (video_id, None))
+        return self._session(_UPLOAD, locals())
 
     def upload_thumbnail(self, video_id: str, file: FileArg, **options: Unpack[CallOptions]) -> Video:
         """Upload an image as the thumbnail of a video (POST /videos/{videoId}/thumbnail)."""
-        return self._call(_UPLOAD_THUMBNAIL, (video_id, file), options)
+        return self._call(_UPLOAD_THUMBNAIL, locals())
 
     def pick_thumbnail(
         self, video_id: str, video_thumbnail_pick_payload: VideoThumbnailPickPayload, **options: Unpack[CallOptions]
     ) -> Video:
         """Use the frame at a timecode as the thumbnail of a video (PATCH /videos/{videoId}/thumbnail)."""
-        return self._call(_PICK_THUMBNAIL, (video_id, video_thumbnail_pick_payload), options)
+        return self._call(_PICK_THUMBNAIL, locals())
 
     def get(self, video_id: str, **options: Unpack[CallOptions]) -> Video:
         """Get one video (GET /videos/{videoId})."""
-        return self._call(_GET, (video_id,), options)
+        return self._call(_GET, locals())
 
     def delete(self, video_id: str, **options: Unpack[CallOptions]) -> None:
         """Delete a video (DELETE /videos/{videoId})."""
-        self._call(_DELETE, (video_id,), options)
+        self._call(_DELETE, locals())
 
     def update(self, video_id: str, video_update_payload: VideoUpdatePayload, **options: Unpack[CallOptions]) -> Video:
         """Change the attributes of a video (PATCH /videos/{videoId})."""
-        return self._call(_UPDATE, (video_id, video_update_payload), options)
+        return self._call(_UPDATE, locals())
 
     def list_discarded(
         self,
@@ -270,34 +268,30 @@ class VideosApi(EndPoint):
         **options: Unpack[CallOptions],
     ) -> VideosListResponse:
         """List discarded videos, filtered and sorted (GET /discarded/videos)."""
-        return self._call(
-            _LIST_DISCARDED,
-            (title, tags, metadata, description, live_stream_id, sort_by, sort_order, current_page, page_size),
-            options,
-        )
+        return self._call(_LIST_DISCARDED, locals())
 
     def get_discarded(self, video_id: str, **options: Unpack[CallOptions]) -> Video:
         """Get one discarded video (GET /discarded/videos/{videoId})."""
-        return self._call(_GET_DISCARDED, (video_id,), options)
+        return self._call(_GET_DISCARDED, locals())
 
     def update_discarded(
         self, video_id: str, discarded_video_update_payload: DiscardedVideoUpdatePayload, **options: Unpack[CallOptions]
     ) -> Video:
         """Change the discarded state of a video, to restore it (PATCH /discarded/videos/{videoId})."""
-        return self._call(_UPDATE_DISCARDED, (video_id, discarded_video_update_payload), options)
+        return self._call(_UPDATE_DISCARDED, locals())
 
     def get_status(self, video_id: str, **options: Unpack[CallOptions]) -> VideoStatus:
         """Get the upload and encoding status of a video (GET /videos/{videoId}/status)."""
-        return self._call(_GET_STATUS, (video_id,), options)
+        return self._call(_GET_STATUS, locals())
 
     def upload_with_upload_token(
         self, token: str, file: FileArg, *, video_id: Optional[str] = None, **options: Unpack[CallOptions]
     ) -> Video:
         """Upload a video file with an upload token, no API key needed (POST /upload)."""
-        return self._call(_UPLOAD_WITH_UPLOAD_TOKEN, (token, file, video_id), options)
+        return self._call(_UPLOAD_WITH_UPLOAD_TOKEN, locals())
 
     def create_upload_with_upload_token_progressive_session(
         self, token: str, video_id: Optional[str] = None
     ) -> ProgressiveSession:
         """Open a session that uploads a file part by part, as you produce it (POST /upload)."""
-        return self._session(_UPLOAD_WITH_UPLOAD_TOKEN, (token, None, video_id))
+        return self._session(_UPLOAD_WITH_UPLOAD_TOKEN, locals())

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Optional
 
-from apivideo.endpoint import EndPoint, FileArg, Op, P
+from apivideo.endpoint import EndPoint, FileArg, Operation, Param
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -15,33 +15,33 @@ if TYPE_CHECKING:
     from apivideo.model.watermarks_list_response import WatermarksListResponse
 
 
-_UPLOAD: Op[Watermark] = Op(
+_UPLOAD: Operation[Watermark] = Operation(
     "POST",
     "/watermarks",
     "WatermarksApi.upload",
-    (P("file", "file", "file", FileArg, required=True),),
+    (Param("file", "file", "file", FileArg, required=True),),
     response="apivideo.model.watermark.Watermark",
     upload="file",
 )
 
-_LIST: Op[WatermarksListResponse] = Op(
+_LIST: Operation[WatermarksListResponse] = Operation(
     "GET",
     "/watermarks",
     "WatermarksApi.list",
     (
-        P("sort_by", "sortBy", "query", str),
-        P("sort_order", "sortOrder", "query", str),
-        P("current_page", "currentPage", "query", int, minimum=1),
-        P("page_size", "pageSize", "query", int, minimum=1, maximum=100),
+        Param("sort_by", "sortBy", "query", str),
+        Param("sort_order", "sortOrder", "query", str),
+        Param("current_page", "currentPage", "query", int, minimum=1),
+        Param("page_size", "pageSize", "query", int, minimum=1, maximum=100),
     ),
     response="apivideo.model.watermarks_list_response.WatermarksListResponse",
 )
 
-_DELETE: Op[None] = Op(
+_DELETE: Operation[None] = Operation(
     "DELETE",
     "/watermarks/{watermarkId}",
     "WatermarksApi.delete",
-    (P("watermark_id", "watermarkId", "path", str, required=True),),
+    (Param("watermark_id", "watermarkId", "path", str, required=True),),
 )
 
 
@@ -50,7 +50,7 @@ class WatermarksApi(EndPoint):
 
     def upload(self, file: FileArg, **options: Unpack[CallOptions]) -> Watermark:
         """Upload an image to use as a watermark (POST /watermarks)."""
-        return self._call(_UPLOAD, (file,), options)
+        return self._call(_UPLOAD, locals())
 
     def list(
         self,
@@ -62,8 +62,8 @@ class WatermarksApi(EndPoint):
         **options: Unpack[CallOptions],
     ) -> WatermarksListResponse:
         """List watermarks (GET /watermarks)."""
-        return self._call(_LIST, (sort_by, sort_order, current_page, page_size), options)
+        return self._call(_LIST, locals())
 
     def delete(self, watermark_id: str, **options: Unpack[CallOptions]) -> None:
         """Delete a watermark (DELETE /watermarks/{watermarkId})."""
-        self._call(_DELETE, (watermark_id,), options)
+        self._call(_DELETE, locals())

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Optional
 
-from apivideo.endpoint import EndPoint, Op, P
+from apivideo.endpoint import EndPoint, Operation, Param
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -16,24 +16,24 @@ if TYPE_CHECKING:
     from apivideo.model.webhooks_list_response import WebhooksListResponse
 
 
-_LIST: Op[WebhooksListResponse] = Op(
+_LIST: Operation[WebhooksListResponse] = Operation(
     "GET",
     "/webhooks",
     "WebhooksApi.list",
     (
-        P("events", "events", "query", str),
-        P("current_page", "currentPage", "query", int, minimum=1),
-        P("page_size", "pageSize", "query", int, minimum=1, maximum=100),
+        Param("events", "events", "query", str),
+        Param("current_page", "currentPage", "query", int, minimum=1),
+        Param("page_size", "pageSize", "query", int, minimum=1, maximum=100),
     ),
     response="apivideo.model.webhooks_list_response.WebhooksListResponse",
 )
 
-_CREATE: Op[Webhook] = Op(
+_CREATE: Operation[Webhook] = Operation(
     "POST",
     "/webhooks",
     "WebhooksApi.create",
     (
-        P(
+        Param(
             "webhooks_creation_payload",
             "webhooks_creation_payload",
             "body",
@@ -44,19 +44,19 @@ _CREATE: Op[Webhook] = Op(
     response="apivideo.model.webhook.Webhook",
 )
 
-_GET: Op[Webhook] = Op(
+_GET: Operation[Webhook] = Operation(
     "GET",
     "/webhooks/{webhookId}",
     "WebhooksApi.get",
-    (P("webhook_id", "webhookId", "path", str, required=True),),
+    (Param("webhook_id", "webhookId", "path", str, required=True),),
     response="apivideo.model.webhook.Webhook",
 )
 
-_DELETE: Op[None] = Op(
+_DELETE: Operation[None] = Operation(
     "DELETE",
     "/webhooks/{webhookId}",
     "WebhooksApi.delete",
-    (P("webhook_id", "webhookId", "path", str, required=True),),
+    (Param("webhook_id", "webhookId", "path", str, required=True),),
 )
 
 
@@ -72,16 +72,16 @@ class WebhooksApi(EndPoint):
         **options: Unpack[CallOptions],
     ) -> WebhooksListResponse:
         """List webhooks (GET /webhooks)."""
-        return self._call(_LIST, (events, current_page, page_size), options)
+        return self._call(_LIST, locals())
 
     def create(self, webhooks_creation_payload: WebhooksCreationPayload, **options: Unpack[CallOptions]) -> Webhook:
         """Subscribe a URL to events (POST /webhooks)."""
-        return self._call(_CREATE, (webhooks_creation_payload,), options)
+        return self._call(_CREATE, locals())
 
     def get(self, webhook_id: str, **options: Unpack[CallOptions]) -> Webhook:
         """Get one webhook (GET /webhooks/{webhookId})."""
-        return self._call(_GET, (webhook_id,), options)
+        return self._call(_GET, locals())
 
     def delete(self, webhook_id: str, **options: Unpack[CallOptions]) -> None:
         """Delete a webhook (DELETE /webhooks/{webhookId})."""
-        self._call(_DELETE, (webhook_id,), options)
+        self._call(_DELETE, locals())

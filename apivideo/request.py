@@ -1,0 +1,105 @@
+"""The prepared request: everything the transport needs for one HTTP exchange, built once per call.
+
+Endpoints, uploads, the token exchange and the official ``call_api`` each build one and hand it to
+:meth:`apivideo.api_client.ApiClient.send`. Retries, credentials, redaction and decoding then happen in that one
+place. A caller that needs "the same request, a little different" (an upload chunk, a second part) makes a copy
+with :meth:`PreparedRequest.replace`; it never writes a second call.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, Mapping, Optional, Tuple
+
+from apivideo.retry import IDEMPOTENT_METHODS
+
+# Which rate-limit budget a request draws from, as the API counts them.
+UPLOAD, WRITE, READ = "upload", "write", "read"
+
+
+class PreparedRequest:
+    """One HTTP request, ready to send.
+
+    - ``method``, ``route`` (the path template, used in logs and errors so no id or token appears there),
+      ``path`` (percent-encoded) and ``query`` (encoded, without ``?``);
+    - ``headers`` of this request (``Content-Type``, ``Content-Range``...); the client adds its own;
+    - ``body``: ``bytes``, a re-iterable body with a length (an upload chunk), or None;
+    - ``response``: the model class the answer decodes into, ``dict`` for plain JSON, or None (no body expected);
+    - ``auth``: whether the client's credentials are added (``update_params_for_auth``);
+    - ``replay_safe``: whether sending it twice cannot duplicate anything (a 5xx or a reset may be retried);
+    - ``secrets``: values that must never appear in an error or a log (an upload token, a key in the body);
+    - ``bucket``: the rate-limit budget it draws from (``upload``, ``write`` or ``read``);
+    - ``host``: another API root for this request only (the official ``_host``), else the configured one.
+    """
+
+    __slots__ = ("method", "route", "path", "query", "headers", "body", "response", "auth", "replay_safe", "secrets",
+                 "bucket", "host")  # fmt: skip
+
+    def __init__(
+        self,
+        method: str,
+        route: str,
+        path: Optional[str] = None,
+        query: str = "",
+        headers: Optional[Dict[str, str]] = None,
+        body: Any = None,
+        response: Any = None,
+        *,
+        auth: bool = True,
+        replay_safe: Optional[bool] = None,
+        secrets: Tuple[str, ...] = (),
+        bucket: Optional[str] = None,
+        host: Optional[str] = None,
+    ) -> None:
+        self.method = method
+        self.route = route
+        self.path = route if path is None else path
+        self.query = query
+        self.headers: Dict[str, str] = headers if headers is not None else {}
+        self.body = body
+        self.response = response
+        self.auth = auth
+        self.replay_safe = method in IDEMPOTENT_METHODS if replay_safe is None else replay_safe
+        self.secrets = secrets
+        self.bucket = bucket or (READ if method in ("GET", "HEAD", "OPTIONS") else WRITE)
+        self.host = host  # None: the client's configured host
+
+    @property
+    def label(self) -> str:
+        """``POST /videos/{videoId}/source``: how logs and errors name this request."""
+        return f"{self.method} {self.route}"
+
+    @property
+    def carries_credentials(self) -> bool:
+        return self.auth or bool(self.secrets)
+
+    def replace(self, **changes: Any) -> PreparedRequest:
+        """A copy with some attributes changed (``headers`` replaces the request's own headers)."""
+        copy = PreparedRequest.__new__(PreparedRequest)
+        for name in self.__slots__:
+            object.__setattr__(copy, name, changes.pop(name, getattr(self, name)))
+        if changes:
+            raise TypeError(f"PreparedRequest has no attribute {sorted(changes)[0]!r}")
+        return copy
+
+    def url(self, host: str) -> str:
+        root = self.host or host
+        return f"{root}{self.path}?{self.query}" if self.query else root + self.path
+
+    def __repr__(self) -> str:
+        return f"PreparedRequest({self.label})"
+
+
+def as_requested(answer: Tuple[Any, Any], options: Mapping[str, Any]) -> Any:
+    """What the caller asked to get back from a ``(decoded value, response)`` answer: the value (default), the
+    response itself (``_preload_content=False``) or ``(value, status, headers)`` (``_return_http_data_only=False``).
+
+    Applied once, at the very end of a call: it never changes what was sent or how the answer was read.
+    """
+    value, response = answer
+    if not options:
+        return value
+    if options.get("_preload_content", True) is False:
+        return response
+    if options.get("_return_http_data_only", True) is False:
+        return value, response.status, response.headers
+    return value
