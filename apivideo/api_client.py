@@ -22,10 +22,12 @@ from apivideo.exceptions import (
     scrub,
 )
 from apivideo.model_utils import Model
-from apivideo.request import PreparedRequest, as_requested
+from apivideo.options import as_requested
+from apivideo.request import PreparedRequest
 from apivideo.rest import MAX_ERROR_BODY, ConnectionNotEstablished, RESTClientObject, read_error_body
 from apivideo.retry import as_policy, parse_retry_after, retry_delay
-from apivideo.wire import JSON_HEADERS, check_header_value, encode_json, encode_path_segment, encode_query, query_pairs
+from apivideo.validation import check_header_value
+from apivideo.wire import JSON_HEADERS, encode_json, encode_path_segment, encode_query, query_pairs
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ThreadPoolExecutor

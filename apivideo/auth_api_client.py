@@ -133,8 +133,8 @@ class AuthenticatedApiClient(ApiClient):
         headers["Authorization"] = token.headers["Authorization"]
 
     def _on_unauthorized(self, used: Mapping[str, str]) -> bool:
-        if self._basic is not None:
-            return False
+        if self._basic is not None or "Authorization" not in used:
+            return False  # HTTP Basic, or an update_params_for_auth override that sent no token: nothing to renew
         token = self._token
         if token is not None and token.headers["Authorization"] != used.get("Authorization"):
             return True  # another thread renewed it meanwhile: just replay
@@ -173,8 +173,10 @@ class AuthenticatedApiClient(ApiClient):
                 f"could not reach {self.configuration.host} to exchange {what}: {exc.reason}", route=f"POST {path}"
             ) from None
         except ApiException as exc:
+            if exc.status is not None and exc.status < 300:  # a success that is not JSON: it may hold a token
+                raise ApiAuthException(None, f"malformed token answer from POST {path}: not JSON") from None
             if exc.status is None or not 400 <= exc.status < 500:
-                raise  # a 5xx, or an answer that is not JSON: the service failed, the credential was not refused
+                raise  # a 5xx or a redirect: the service failed, the credential was not refused
             detail = exc.title or exc.reason or "refused"
             raise ApiAuthException(
                 exc.status, f"api.video refused {what} ({exc.status}: {detail})", body=exc.body, headers=exc.headers,

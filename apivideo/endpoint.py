@@ -13,24 +13,11 @@ operation hands that request to the upload strategy instead, which sends one req
 from __future__ import annotations
 
 import os
-from typing import (
-    IO,
-    TYPE_CHECKING,
-    Any,
-    Callable,
-    Dict,
-    Generic,
-    List,
-    Mapping,
-    Optional,
-    Tuple,
-    TypedDict,
-    TypeVar,
-    Union,
-)
+from typing import IO, TYPE_CHECKING, Any, Callable, Dict, Generic, List, Mapping, Optional, Tuple, TypeVar, Union
 
 from apivideo.api_client import ApiClient
-from apivideo.request import UPLOAD, PreparedRequest, as_requested
+from apivideo.options import CALL_OPTIONS, UPLOAD_OPTIONS, as_requested
+from apivideo.request import UPLOAD, PreparedRequest
 from apivideo.wire import JSON_HEADERS, encode_json, encode_path_segment, encode_query, query_pairs
 
 if TYPE_CHECKING:
@@ -39,27 +26,8 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 FileArg = Union[IO[bytes], bytes, str, "os.PathLike[str]"]
-ProgressListener = Callable[[int, Optional[int]], None]
 
 
-class CallOptions(TypedDict, total=False):
-    """Per-call options: the official client's, plus ``_retries``, ``_headers`` and the upload options."""
-
-    async_req: bool
-    _return_http_data_only: bool
-    _preload_content: bool
-    _request_timeout: Union[float, Tuple[float, float], None]
-    _retries: Union[RetryPolicy, int, None]
-    _headers: Mapping[str, str]
-    _check_input_type: bool
-    _check_return_type: bool
-    _host_index: Optional[int]
-    _progress_listener: ProgressListener
-    resume: bool
-
-
-CALL_OPTIONS = frozenset(CallOptions.__annotations__) - {"resume"}
-UPLOAD_OPTIONS = CALL_OPTIONS | {"resume"}
 _WHERE = ("path", "query", "body", "file", "form")
 
 

@@ -221,8 +221,11 @@ class ApiAuthException(ApiException):
         super().__init__(status if isinstance(status, int) else None, reason, http_resp, **kw)
 
     def __str__(self) -> str:
-        base = super().__str__()
-        return base if self.reason and self.reason in base else f"{base} {self.reason or ''}".strip()
+        """The SDK's own sentence (which already quotes the answer's status and title) and the route, once."""
+        if not self.reason:
+            return super().__str__()
+        where = f" on {self.route}" if self.route and self.route not in self.reason else ""
+        return f"{self.reason}{where}"
 
 
 class ApiAuthConnectionException(ApiAuthException, ApiConnectionException):
@@ -364,6 +367,10 @@ def from_response(
     retry_after: Optional[float] = None,
 ) -> ApiException:
     """Build the exception that matches an HTTP error answer (one dict lookup)."""
+    if status < 400:  # a redirect: its body is not a problem document
+        error = ApiException(status, reason, headers=headers, route=route)
+        error.body = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+        return error
     cls = _BY_STATUS.get(status) or (ServiceException if status >= 500 else ApiException)
     if cls is TooManyRequestsException:
         return TooManyRequestsException(

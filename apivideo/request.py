@@ -8,7 +8,7 @@ with :meth:`PreparedRequest.replace`; it never writes a second call.
 
 from __future__ import annotations
 
-from typing import Any, Dict, Mapping, Optional, Tuple
+from typing import Any, Dict, Optional, Tuple
 
 from apivideo.retry import IDEMPOTENT_METHODS
 
@@ -87,19 +87,3 @@ class PreparedRequest:
 
     def __repr__(self) -> str:
         return f"PreparedRequest({self.label})"
-
-
-def as_requested(answer: Tuple[Any, Any], options: Mapping[str, Any]) -> Any:
-    """What the caller asked to get back from a ``(decoded value, response)`` answer: the value (default), the
-    response itself (``_preload_content=False``) or ``(value, status, headers)`` (``_return_http_data_only=False``).
-
-    Applied once, at the very end of a call: it never changes what was sent or how the answer was read.
-    """
-    value, response = answer
-    if not options:
-        return value
-    if options.get("_preload_content", True) is False:
-        return response
-    if options.get("_return_http_data_only", True) is False:
-        return value, response.status, response.headers
-    return value

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, 
 
 from apivideo.exceptions import ApiException, ApiValueError, UploadError
 from apivideo.multipart import BLOCK, MultipartBody, Source, SourceChangedError
-from apivideo.request import as_requested
+from apivideo.options import CALL_OPTIONS, RETURN_FORM, as_requested
 
 if TYPE_CHECKING:
     from apivideo.api_client import ApiClient
@@ -24,7 +24,6 @@ if TYPE_CHECKING:
 Progress = Optional[Callable[[int, Optional[int]], None]]
 STOPS = (ApiException, SourceChangedError)  # what stops an upload part way (a mistake in the call is raised as is)
 Answer = Tuple[Any, Any]
-_RETURN_FORM = ("_preload_content", "_return_http_data_only", "async_req")
 
 
 def send_file(
@@ -72,7 +71,7 @@ class ChunkedUpload:
         self.video_id: Optional[str] = video_id or form.get("videoId")
         self.lookups = lookups
         self.size: Optional[int] = None
-        self.sending = {k: v for k, v in options.items() if k not in _RETURN_FORM}  # every answer is read
+        self.sending = {k: v for k, v in options.items() if k not in RETURN_FORM}  # every answer is read
         self.progress: Progress = options.get("_progress_listener")
         self.done = 0
         self.parts = 0
@@ -294,7 +293,6 @@ class ProgressiveSession:
     def send_part(self, part: Any, last: bool, options: Mapping[str, Any]) -> Any:
         job = self._job
         if options:
-            from apivideo.endpoint import CALL_OPTIONS
             from apivideo.validation import check_options
 
             check_options(f"{job.name} session part", options, CALL_OPTIONS)
@@ -315,7 +313,7 @@ class ProgressiveSession:
                 body=body, headers=headers, replay_safe=job.request.auth or bool(job.video_id)
             )
             try:
-                answer = job.client.send(request, {k: v for k, v in options.items() if k not in _RETURN_FORM})
+                answer = job.client.send(request, {k: v for k, v in options.items() if k not in RETURN_FORM})
             except STOPS as exc:
                 if not job.parts:
                     raise  # nothing acknowledged yet: the session is as it was, send the part again

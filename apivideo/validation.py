@@ -110,8 +110,6 @@ def check_field(cls: type, f: Any, value: Any) -> None:
 
 def check_model(model: Any, where: str) -> None:
     """Check a request model, nested ones included, against declared types, enums, ranges and patterns."""
-    from apivideo.model_utils import Model
-
     cls = type(model)
     hints = _hints(cls)
     for f in cls._fields:
@@ -123,7 +121,7 @@ def check_model(model: Any, where: str) -> None:
             raise ApiTypeError(f"{where}: {cls.__name__}.{f.name}: {problem}")
         check_value(f"{where}: {cls.__name__}.{f.name}", value, f.enum, f.minimum, f.maximum, f.pattern)
         for item in value if isinstance(value, (list, tuple)) else (value,):
-            if isinstance(item, Model):
+            if hasattr(type(item), "_fields"):  # a nested model
                 check_model(item, where)
 
 
@@ -175,12 +173,17 @@ def check_options(op_name: str, options: Mapping[str, Any], allowed: AbstractSet
         elif key == "_headers":
             if not isinstance(value, Mapping):
                 raise ApiTypeError(f"{op_name}() argument '_headers': expected a dict, got {type(value).__name__}")
-            from apivideo.wire import check_header_value
-
             for name, header in value.items():
                 check_header_value(check_header_value("header name", name), header)
         elif key == "_progress_listener" and not callable(value):
             raise ApiTypeError(f"{op_name}() argument '_progress_listener': expected a function (done, total)")
+
+
+def check_header_value(name: str, value: str) -> str:
+    """``value`` when it can be sent as a header value; the error names the header, never its value."""
+    if not isinstance(value, str) or "\r" in value or "\n" in value or "\0" in value:
+        raise ApiValueError(f"header {name!r}: the value must be a string without CR, LF or NUL")
+    return value
 
 
 def _is_timeout(value: Any) -> bool:

@@ -48,11 +48,23 @@ class WebhookSignatureError(OpenApiException, ValueError):
     """The webhook request is not signed by api.video with this secret (or its body is not an event)."""
 
 
+def _timestamp_or_raw(value: Any) -> Any:
+    """``emittedAt`` as a datetime when it parses; otherwise the value as sent (a signed event is never refused
+    because of its timestamp's format)."""
+    try:
+        return parse_datetime(value)
+    except (ApiValueError, TypeError, ValueError, OverflowError):
+        return value
+
+
 class WebhookEvent(Model):
-    """A webhook notification; the subclass tells which event it is."""
+    """A webhook notification; the subclass tells which event it is.
+
+    ``emitted_at`` is a timezone-aware datetime, or the raw value when api.video sent one that does not parse.
+    """
 
     type: Optional[str] = field("type", default=None)
-    emitted_at: Optional[datetime] = field("emittedAt", default=None, decode=parse_datetime)
+    emitted_at: Optional[Union[datetime, str]] = field("emittedAt", default=None, decode=_timestamp_or_raw)
 
 
 class LiveStreamBroadcastStarted(WebhookEvent):
@@ -150,7 +162,7 @@ def parse_event(body: Union[bytes, str], headers: Mapping[str, str], secret: str
     verify_signature(body, _header(headers, SIGNATURE_HEADER), secret)
     try:
         data: Any = json.loads(_as_bytes("body", body))
-    except ValueError:
+    except (ValueError, RecursionError):
         raise WebhookSignatureError("the webhook body is not valid JSON") from None
     if not isinstance(data, dict):
         raise WebhookSignatureError("the webhook body is not a JSON object")

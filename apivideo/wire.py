@@ -55,13 +55,6 @@ def encode_query(pairs: Iterable[Tuple[str, str]]) -> str:
     return "&".join(f"{quote(k, safe='[]')}={quote(v, safe='')}" for k, v in pairs)
 
 
-def check_header_value(name: str, value: str) -> str:
-    """``value`` when it can be sent as a header value; the error names the header, never its value."""
-    if not isinstance(value, str) or "\r" in value or "\n" in value or "\0" in value:
-        raise ApiValueError(f"header {name!r}: the value must be a string without CR, LF or NUL")
-    return value
-
-
 def encode_json(value: Any) -> bytes:
     """The compact JSON body of a request: models, datetimes, lists and dicts in their wire form."""
     import json

@@ -164,3 +164,43 @@ def test_plain_http_to_a_remote_host_is_refused_before_sending_credentials():
     client = apivideo.AuthenticatedApiClient("k", configuration=config)
     with pytest.raises(apivideo.ApiValueError, match="plain http"):
         client.connect()
+
+
+@pytest.mark.parametrize(
+    "status, body, content_type",
+    [(500, b'{"title": "Internal Server Error", "status": 500}', "application/json"),
+     (502, b"<html><body>Bad Gateway</body></html>", "text/html")],
+    ids=["500", "html-502"],
+)  # fmt: skip
+def test_an_outage_of_the_token_endpoint_is_not_a_refused_key(emu, config, status, body, content_type):
+    config.retries = 0
+    emu.inject("raw", status=status, body=body, content_type=content_type, path="/auth/api-key")
+    with pytest.raises(apivideo.ServiceException) as info:
+        apivideo.AuthenticatedApiClient(emu.api_key, configuration=config).connect()
+    assert not isinstance(info.value, apivideo.ApiAuthException)
+    assert info.value.status == status and "refused" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b'{"access_token": "eyJ-partial', b'{"access_token": null, "token_type": "Bearer", "expires_in": 3600}',
+     b'{"access_token": "", "expires_in": 3600}', b'{"access_token": "abcd", "expires_in": "soon"}'],
+    ids=["truncated", "null", "empty", "bad-expiry"],
+)  # fmt: skip
+def test_a_token_answer_without_a_usable_token_is_refused_without_echoing_it(emu, config, body):
+    emu.inject("raw", status=200, body=body, path="/auth/api-key", count=2)
+    client = apivideo.AuthenticatedApiClient(emu.api_key, configuration=config)
+    with pytest.raises(apivideo.ApiAuthException, match="malformed token answer") as info:
+        client.connect()
+    assert info.value.body is None and "eyJ-partial" not in repr(info.value.__dict__)
+    emu.clear_requests()
+    with pytest.raises(apivideo.ApiAuthException):
+        VideosApi(client).list()  # never sent as "Bearer None"
+    assert all(r.path == "/auth/api-key" for r in emu.requests)
+
+
+def test_the_bad_key_message_says_it_once(emu, config):
+    with pytest.raises(apivideo.ApiAuthException) as info:
+        apivideo.AuthenticatedApiClient("not-a-real-key-123", configuration=config).connect()
+    text = str(info.value)
+    assert text.count("The user credentials were incorrect") == 1 and "refused the API key" in text

@@ -94,3 +94,17 @@ def test_the_secret_from_a_created_webhook_verifies_its_notifications(emu, clien
     assert hook.signature_secret and "signature_secret=<hidden>" in repr(hook)
     signature = compute_signature(BODY, hook.signature_secret)
     assert parse_event(BODY, {"X-Api-Video-Signature": signature}, hook.signature_secret).video_id == "vi1"
+
+
+@pytest.mark.parametrize("emitted_at", ["2024-08-151T10:18:47+00:00", 1723717127, "yesterday"])
+def test_a_signed_event_with_an_odd_timestamp_still_parses(emitted_at):
+    body = json.dumps({"type": "video.encoding.quality.completed", "emittedAt": emitted_at, "videoId": "vi1"}).encode()
+    event = parse_event(body, _headers(body), SECRET)
+    assert isinstance(event, VideoEncodingQualityCompleted)
+    assert event.video_id == "vi1" and event.emitted_at == emitted_at  # kept as sent
+
+
+def test_a_signed_body_nested_too_deeply_is_rejected_with_the_documented_error():
+    body = b'{"a":' * 1100 + b"1" + b"}" * 1100
+    with pytest.raises(WebhookSignatureError):
+        parse_event(body, _headers(body), SECRET)

@@ -685,10 +685,10 @@ def render_api(tag: str, ops: List[OpRec]) -> str:
     out.append(f"from typing import {_imports(typing_names)}")
     out.append("")
     out.append(f"from apivideo.endpoint import {', '.join(sorted(endpoint_names))}")
-    out += ["", "if TYPE_CHECKING:", "    from typing_extensions import Unpack", "",
-            "    from apivideo.endpoint import CallOptions"]  # fmt: skip
+    out += ["", "if TYPE_CHECKING:", "    from typing_extensions import Unpack", ""]
     for m in sorted(models):
         out.append(f"    from apivideo.model.{module_name(m)} import {m}")
+    out.append("    from apivideo.options import CallOptions")
     if sessions:
         out.append("    from apivideo.upload import ProgressiveSession")
     out += ["", ""]

@@ -11,11 +11,11 @@ from apivideo.endpoint import EndPoint, Operation, Param
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from apivideo.endpoint import CallOptions
     from apivideo.model.analytics_aggregated_metrics_response import AnalyticsAggregatedMetricsResponse
     from apivideo.model.analytics_metrics_breakdown_response import AnalyticsMetricsBreakdownResponse
     from apivideo.model.analytics_metrics_over_time_response import AnalyticsMetricsOverTimeResponse
     from apivideo.model.filter_by2 import FilterBy2
+    from apivideo.options import CallOptions
 
 
 _GET_AGGREGATED_METRICS: Operation[AnalyticsAggregatedMetricsResponse] = Operation(

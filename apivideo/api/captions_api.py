@@ -10,10 +10,10 @@ from apivideo.endpoint import EndPoint, FileArg, Operation, Param
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from apivideo.endpoint import CallOptions
     from apivideo.model.caption import Caption
     from apivideo.model.captions_list_response import CaptionsListResponse
     from apivideo.model.captions_update_payload import CaptionsUpdatePayload
+    from apivideo.options import CallOptions
 
 
 _GET: Operation[Caption] = Operation(

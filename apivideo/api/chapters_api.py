@@ -10,9 +10,9 @@ from apivideo.endpoint import EndPoint, FileArg, Operation, Param
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from apivideo.endpoint import CallOptions
     from apivideo.model.chapter import Chapter
     from apivideo.model.chapters_list_response import ChaptersListResponse
+    from apivideo.options import CallOptions
 
 
 _GET: Operation[Chapter] = Operation(

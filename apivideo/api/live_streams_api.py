@@ -10,11 +10,11 @@ from apivideo.endpoint import EndPoint, FileArg, Operation, Param
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from apivideo.endpoint import CallOptions
     from apivideo.model.live_stream import LiveStream
     from apivideo.model.live_stream_creation_payload import LiveStreamCreationPayload
     from apivideo.model.live_stream_list_response import LiveStreamListResponse
     from apivideo.model.live_stream_update_payload import LiveStreamUpdatePayload
+    from apivideo.options import CallOptions
 
 
 _LIST: Operation[LiveStreamListResponse] = Operation(

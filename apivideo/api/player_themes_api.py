@@ -10,11 +10,11 @@ from apivideo.endpoint import EndPoint, FileArg, Operation, Param
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from apivideo.endpoint import CallOptions
     from apivideo.model.player_theme import PlayerTheme
     from apivideo.model.player_theme_creation_payload import PlayerThemeCreationPayload
     from apivideo.model.player_theme_update_payload import PlayerThemeUpdatePayload
     from apivideo.model.player_themes_list_response import PlayerThemesListResponse
+    from apivideo.options import CallOptions
 
 
 _LIST: Operation[PlayerThemesListResponse] = Operation(

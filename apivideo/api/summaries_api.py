@@ -10,12 +10,12 @@ from apivideo.endpoint import EndPoint, Operation, Param
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from apivideo.endpoint import CallOptions
     from apivideo.model.summaries_list_response import SummariesListResponse
     from apivideo.model.summary import Summary
     from apivideo.model.summary_creation_payload import SummaryCreationPayload
     from apivideo.model.summary_source import SummarySource
     from apivideo.model.summary_update_payload import SummaryUpdatePayload
+    from apivideo.options import CallOptions
 
 
 _CREATE: Operation[Summary] = Operation(

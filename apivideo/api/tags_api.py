@@ -10,8 +10,8 @@ from apivideo.endpoint import EndPoint, Operation, Param
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from apivideo.endpoint import CallOptions
     from apivideo.model.list_tags_response import ListTagsResponse
+    from apivideo.options import CallOptions
 
 
 _LIST: Operation[ListTagsResponse] = Operation(

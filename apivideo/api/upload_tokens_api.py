@@ -10,10 +10,10 @@ from apivideo.endpoint import EndPoint, Operation, Param
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from apivideo.endpoint import CallOptions
     from apivideo.model.token_creation_payload import TokenCreationPayload
     from apivideo.model.token_list_response import TokenListResponse
     from apivideo.model.upload_token import UploadToken
+    from apivideo.options import CallOptions
 
 
 _LIST: Operation[TokenListResponse] = Operation(

@@ -10,7 +10,6 @@ from apivideo.endpoint import EndPoint, FileArg, Operation, Param
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from apivideo.endpoint import CallOptions
     from apivideo.model.discarded_video_update_payload import DiscardedVideoUpdatePayload
     from apivideo.model.video import Video
     from apivideo.model.video_creation_payload import VideoCreationPayload
@@ -18,6 +17,7 @@ if TYPE_CHECKING:
     from apivideo.model.video_thumbnail_pick_payload import VideoThumbnailPickPayload
     from apivideo.model.video_update_payload import VideoUpdatePayload
     from apivideo.model.videos_list_response import VideosListResponse
+    from apivideo.options import CallOptions
     from apivideo.upload import ProgressiveSession
 
 

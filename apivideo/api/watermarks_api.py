@@ -10,9 +10,9 @@ from apivideo.endpoint import EndPoint, FileArg, Operation, Param
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from apivideo.endpoint import CallOptions
     from apivideo.model.watermark import Watermark
     from apivideo.model.watermarks_list_response import WatermarksListResponse
+    from apivideo.options import CallOptions
 
 
 _UPLOAD: Operation[Watermark] = Operation(

@@ -10,10 +10,10 @@ from apivideo.endpoint import EndPoint, Operation, Param
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from apivideo.endpoint import CallOptions
     from apivideo.model.webhook import Webhook
     from apivideo.model.webhooks_creation_payload import WebhooksCreationPayload
     from apivideo.model.webhooks_list_response import WebhooksListResponse
+    from apivideo.options import CallOptions
 
 
 _LIST: Operation[WebhooksListResponse] = Operation(
