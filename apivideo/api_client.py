@@ -23,6 +23,7 @@ from apivideo.exceptions import (
 )
 from apivideo.model_utils import Model
 from apivideo.options import as_requested
+from apivideo.ratelimit import RateLimit, RateLimits
 from apivideo.request import PreparedRequest
 from apivideo.rest import MAX_ERROR_BODY, ConnectionNotEstablished, RESTClientObject, read_error_body
 from apivideo.retry import as_policy, parse_retry_after, retry_delay
@@ -74,6 +75,7 @@ class ApiClient:
         self._executor: Optional[ThreadPoolExecutor] = None
         self._executor_lock = threading.Lock()
         self._checked_host: Optional[Tuple[str, bool]] = None
+        self._pacer = RateLimits()
 
     # -- official header helpers ---------------------------------------------------------------
 
@@ -177,11 +179,15 @@ class ApiClient:
                 policy = as_policy(options["_retries"])
         label = request.label
         hidden = request.secrets
+        pacer = self._pacer
+        pacing = cfg.rate_limit_pacing
         started = time.monotonic()
         retry_number = 0
         replayed = False
         try:
             while True:
+                if pacing:
+                    pacer.wait_for(request, policy.max_retry_after, self._sleep)
                 if request.auth:
                     self.update_params_for_auth(headers, None, AUTH_SETTINGS, request.route, request.method, None)
                     hidden = _with_credentials(request.secrets, headers.get("Authorization"))
@@ -200,6 +206,7 @@ class ApiClient:
                     retry_number += 1
                     continue
                 status = resp.status
+                pacer.learn(request, resp.headers)
                 if status < 300:
                     break
                 data = resp.data if preload else read_error_body(resp)
@@ -230,6 +237,13 @@ class ApiClient:
         log.info("retrying %s after %s (retry %d of %d) in %.2f s", label, why, retry_number + 1, total, delay)
         if delay > 0:
             self._sleep(delay)
+
+    @property
+    def rate_limits(self) -> Dict[str, RateLimit]:
+        """The API's request budgets as this client last saw them, by name (``read``, ``write``, ``upload``):
+        ``limit`` per window, ``remaining`` and ``reset_at`` (a ``time.time()`` value). Empty before the first
+        answer."""
+        return self._pacer.snapshot()
 
     # -- official generic entry point ----------------------------------------------------------
 

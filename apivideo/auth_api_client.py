@@ -164,7 +164,7 @@ class AuthenticatedApiClient(ApiClient):
         outage stays a ServiceException or a connection error, and an answer without a usable token is refused."""
         request = PreparedRequest(
             "POST", path, headers=dict(JSON_HEADERS), body=encode_json(payload), response=dict, auth=False,
-            replay_safe=True, secrets=tuple(payload.values()),
+            replay_safe=True, secrets=tuple(payload.values()), bucket="auth",
         )  # fmt: skip
         try:
             data, _ = self.send(request)

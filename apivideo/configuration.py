@@ -35,6 +35,8 @@ class Configuration:
     - ``upload_concurrency``: parts of one upload sent in parallel (default 1, sequential).
     - ``allow_insecure_http``: send credentials over plain http to a host that is not loopback (default False).
     - ``debug``: the ``apivideo`` and ``urllib3`` logs at DEBUG on stderr (no credential is ever logged).
+    - ``rate_limit_pacing``: wait for the next rate-limit window when a budget is spent, instead of sending and
+      collecting a 429 (default True).
     """
 
     def __init__(
@@ -65,6 +67,7 @@ class Configuration:
         upload_concurrency: int = 1,
         allow_insecure_http: bool = False,
         debug: bool = False,
+        rate_limit_pacing: bool = True,
     ) -> None:
         self._host: Optional[str] = None
         if host is not None:
@@ -92,6 +95,7 @@ class Configuration:
         self.client_side_validation = client_side_validation
         self.upload_concurrency = upload_concurrency
         self.allow_insecure_http = allow_insecure_http
+        self.rate_limit_pacing = rate_limit_pacing
         # TLS client certificate and hostname check, as in the official configuration (None: urllib3 defaults).
         self.cert_file: Optional[str] = None
         self.key_file: Optional[str] = None

@@ -14,7 +14,7 @@ The next page is fetched only when the previous one has been consumed. Walking s
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterator, Optional, Protocol, Sequence, TypeVar
+from typing import Any, Callable, Iterator, Protocol, Sequence, TypeVar
 
 from apivideo.exceptions import ApiTypeError, ApiValueError
 
@@ -22,11 +22,6 @@ T_co = TypeVar("T_co", covariant=True)
 PageT = TypeVar("PageT", bound="Page[Any]")
 
 __all__ = ["paginate", "iter_pages", "Page"]
-
-
-class _PaginationInfo(Protocol):
-    @property
-    def pages_total(self) -> Optional[int]: ...
 
 
 class Page(Protocol[T_co]):

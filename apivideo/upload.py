@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, 
 
 from apivideo.exceptions import ApiException, ApiValueError, UploadError
 from apivideo.multipart import BLOCK, MultipartBody, Source, SourceChangedError
-from apivideo.options import CALL_OPTIONS, RETURN_FORM, as_requested
+from apivideo.options import CALL_OPTIONS, RETURN_FORM, ProgressListener, as_requested
 
 if TYPE_CHECKING:
     from apivideo.api_client import ApiClient
@@ -21,7 +21,6 @@ if TYPE_CHECKING:
     from apivideo.model.video import Video
     from apivideo.request import PreparedRequest
 
-Progress = Optional[Callable[[int, Optional[int]], None]]
 STOPS = (ApiException, SourceChangedError)  # what stops an upload part way (a mistake in the call is raised as is)
 Answer = Tuple[Any, Any]
 
@@ -72,7 +71,7 @@ class ChunkedUpload:
         self.lookups = lookups
         self.size: Optional[int] = None
         self.sending = {k: v for k, v in options.items() if k not in RETURN_FORM}  # every answer is read
-        self.progress: Progress = options.get("_progress_listener")
+        self.progress: Optional[ProgressListener] = options.get("_progress_listener")
         self.done = 0
         self.parts = 0
         self.lock = threading.Lock()

@@ -110,3 +110,34 @@ def test_importing_the_core_loads_no_generated_module():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=PACKAGE.parent)
     assert out.stdout.strip() == "[]", out.stdout
+
+
+def test_the_path_from_an_api_method_to_urllib3_stays_short(emu, client, monkeypatch):
+    """``get`` and a one-chunk ``upload`` reach urllib3 through at most five SDK functions, one per module."""
+    import urllib3.connectionpool
+
+    from apivideo.api.videos_api import VideosApi
+    from apivideo.model.video_creation_payload import VideoCreationPayload
+
+    stacks: List[List[str]] = []
+    urlopen = urllib3.connectionpool.HTTPConnectionPool.urlopen
+
+    def spy(pool, *args, **kwargs):  # records who called, then sends as usual
+        frame, names = sys._getframe(1), []
+        while frame is not None:
+            module = frame.f_globals.get("__name__", "")
+            if module.startswith("apivideo.") and not module.startswith("apivideo.testing"):
+                names.append(f"{module}.{frame.f_code.co_name}")
+            frame = frame.f_back
+        stacks.append(names[::-1])
+        return urlopen(pool, *args, **kwargs)
+
+    videos = VideosApi(client)
+    video_id = videos.create(VideoCreationPayload(title="frames")).video_id
+    monkeypatch.setattr(urllib3.connectionpool.HTTPConnectionPool, "urlopen", spy)
+    videos.get(video_id)
+    videos.upload(video_id, b"a small file")
+    get, upload = stacks
+    assert get == ["apivideo.api.videos_api.get", "apivideo.endpoint._call", "apivideo.api_client.send",
+                   "apivideo.rest.request"]  # fmt: skip
+    assert len(upload) <= 5 and upload[0] == "apivideo.api.videos_api.upload" and upload[-2:] == get[-2:]
