@@ -29,6 +29,7 @@ from apivideo.exceptions import (
     ServiceException,
     TooManyRequestsException,
     UnauthorizedException,
+    UploadCancelled,
     UploadError,
 )
 from apivideo.retry import RetryPolicy
@@ -57,4 +58,5 @@ __all__ = [
     "TooManyRequestsException",
     "UnauthorizedException",
     "UploadError",
+    "UploadCancelled",
 ]

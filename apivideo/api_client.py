@@ -133,6 +133,11 @@ class ApiClient:
         elif cfg.access_token:
             headers["Authorization"] = f"Bearer {cfg.access_token}"
 
+    @property
+    def has_credentials(self) -> bool:
+        """Whether requests of this client carry credentials of their own (HTTP Basic or a bearer token)."""
+        return bool(self.configuration.username or self.configuration.access_token)
+
     def _on_unauthorized(self, used: Mapping[str, str]) -> bool:
         """Called once on a 401; return True to replay the request (after renewing credentials)."""
         return False

@@ -132,6 +132,10 @@ class AuthenticatedApiClient(ApiClient):
             token = self._renew(token)
         headers["Authorization"] = token.headers["Authorization"]
 
+    @property
+    def has_credentials(self) -> bool:
+        return True
+
     def _on_unauthorized(self, used: Mapping[str, str]) -> bool:
         if self._basic is not None or "Authorization" not in used:
             return False  # HTTP Basic, or an update_params_for_auth override that sent no token: nothing to renew

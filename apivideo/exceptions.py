@@ -288,6 +288,10 @@ class UploadError(ApiException):
         return _restore, (UploadError, self._cause_class, self.args, self.__dict__)
 
 
+class UploadCancelled(UploadError):
+    """An upload was cancelled (its ``cancel`` event was set); it can be resumed like any stopped upload."""
+
+
 _UPLOAD_ERRORS: Dict[type, type] = {}
 
 

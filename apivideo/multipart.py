@@ -132,8 +132,12 @@ class MultipartBody:
         length: int,
         fields: Optional[Mapping[str, Any]] = None,
         field_name: str = "file",
+        transfer: Any = None,
+        part: Any = None,
     ) -> None:
         self.source, self.offset, self.length = source, offset, length
+        self.transfer = transfer  # an apivideo.transfer.Transfer watching this part, or None
+        self.part = offset if part is None else part  # how the transfer tells this part from the others
         self.boundary = secrets.token_hex(16)
         head = b"".join(
             f'--{self.boundary}\r\nContent-Disposition: form-data; name="{_quote(k)}"\r\n\r\n{v}\r\n'.encode()
@@ -164,8 +168,18 @@ class MultipartBody:
         return {"Content-Type": f"multipart/form-data; boundary={self.boundary}", "Content-Length": str(len(self))}
 
     def __iter__(self) -> Iterator[bytes]:
+        transfer = self.transfer
+        if transfer is None:
+            yield self.head
+            yield from self.source.blocks(self.offset, self.length)
+            yield self.tail
+            return
+        transfer.begin(self.part)
         yield self.head
-        yield from self.source.blocks(self.offset, self.length)
+        for block in self.source.blocks(self.offset, self.length):
+            transfer.before_block(len(block))
+            yield block  # resumed once the block is on the wire
+            transfer.sent(self.part, len(block))
         yield self.tail
 
 

@@ -9,13 +9,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional, Tuple, TypedDict, Union
 
 if TYPE_CHECKING:
+    import os
+
+    from apivideo.journal import JournalEntry, UploadJournal
     from apivideo.retry import RetryPolicy
 
 ProgressListener = Callable[[int, Optional[int]], None]
 
 
 class CallOptions(TypedDict, total=False):
-    """Per-call options: the official client's, plus ``_retries``, ``_headers`` and the upload options."""
+    """Per-call options: the official client's, plus ``_retries``, ``_headers`` and, for chunked uploads,
+    ``resume``, ``journal``, ``verify``, ``cancel`` (a ``threading.Event``) and ``max_bandwidth`` (bytes/s)."""
 
     async_req: bool
     _return_http_data_only: bool
@@ -28,9 +32,13 @@ class CallOptions(TypedDict, total=False):
     _host_index: Optional[int]
     _progress_listener: ProgressListener
     resume: bool
+    journal: Union[bool, str, os.PathLike[str], UploadJournal, JournalEntry]
+    verify: bool
+    cancel: Any
+    max_bandwidth: float
 
 
-UPLOAD_ONLY = frozenset({"resume"})
+UPLOAD_ONLY = frozenset({"resume", "journal", "verify", "cancel", "max_bandwidth"})
 CALL_OPTIONS = frozenset(CallOptions.__annotations__) - UPLOAD_ONLY
 UPLOAD_OPTIONS = CALL_OPTIONS | UPLOAD_ONLY
 RETURN_FORM = frozenset({"_preload_content", "_return_http_data_only", "async_req"})

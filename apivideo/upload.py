@@ -1,5 +1,5 @@
 """Uploads: a strategy on top of :meth:`ApiClient.send` that sends a file as one request, Content-Range chunks
-(sequential or parallel, resumable) or progressive parts.
+(sequential or parallel, resumable, journaled, verified) or progressive parts.
 
 Every request of an upload is read and decoded whatever the caller asked to get back (the video id is carried
 from the first answer); the caller's return form applies to the last answer only. Whatever stops an upload part
@@ -8,26 +8,38 @@ way is raised as :class:`~apivideo.UploadError` with the video id and the bytes 
 
 from __future__ import annotations
 
+import os
 import threading
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, Tuple
 
-from apivideo.exceptions import ApiException, ApiValueError, UploadError
+from apivideo.exceptions import (
+    ApiException,
+    ApiValueError,
+    ForbiddenException,
+    UnauthorizedException,
+    UploadCancelled,
+    UploadError,
+)
 from apivideo.multipart import BLOCK, MultipartBody, Source, SourceChangedError
-from apivideo.options import CALL_OPTIONS, RETURN_FORM, ProgressListener, as_requested
+from apivideo.options import RETURN_FORM, UPLOAD_OPTIONS, as_requested
+from apivideo.transfer import Cancelled, Transfer
 
 if TYPE_CHECKING:
     from apivideo.api_client import ApiClient
     from apivideo.endpoint import Operation
+    from apivideo.journal import JournalEntry
     from apivideo.model.video import Video
     from apivideo.request import PreparedRequest
 
-STOPS = (ApiException, SourceChangedError)  # what stops an upload part way (a mistake in the call is raised as is)
 Answer = Tuple[Any, Any]
+Lookups = Tuple[Callable[..., Any], ...]
+STOPS = (ApiException, SourceChangedError, Cancelled)  # what stops an upload part way (a mistake in the call is
+# raised as is)
 
 
 def send_file(
     client: ApiClient, op: Operation[Any], request: PreparedRequest, args: Mapping[str, Any],
-    options: Mapping[str, Any], lookups: Optional[Tuple[Callable[..., Any], ...]] = None,
+    options: Mapping[str, Any], lookups: Optional[Lookups] = None,
 ) -> Any:  # fmt: skip
     """Run an upload operation: the whole file in one request (``op.upload == "file"``, or a file that fits in one
     chunk), Content-Range chunks, or progressive parts for a stream that cannot seek. ``lookups`` are the
@@ -45,13 +57,14 @@ def send_file(
         job = ChunkedUpload(client, op.name, request, source, form, options, args.get("video_id"), lookups)
         if not source.seekable:
             return job.stream()
-        size = job.size = source.size()
+        size = job.size = job.transfer.total = source.size()
         if size == 0:
             raise ApiValueError(f"{op.name}() argument 'file': the file is empty; nothing to upload")
-        if size > client.configuration.chunk_size or options.get("resume"):
+        if size > client.configuration.chunk_size or options.get("resume") or options.get("journal"):
             return job.run()
+        job.transfer.check()
         answer = client.send(job.request_for(0, size, whole=True), job.sending)  # one request: nothing partial
-        job.acknowledged(size, answer)
+        job.transfer.acknowledged(0, size)
         return as_requested(answer, options)
     finally:
         if opened:
@@ -63,7 +76,7 @@ class ChunkedUpload:
 
     def __init__(
         self, client: ApiClient, name: str, request: PreparedRequest, source: Source, form: Dict[str, Any],
-        options: Mapping[str, Any], video_id: Optional[str], lookups: Optional[Tuple[Callable[..., Any], ...]],
+        options: Mapping[str, Any], video_id: Optional[str], lookups: Optional[Lookups],
     ) -> None:  # fmt: skip
         self.client, self.name, self.request, self.source, self.options = client, name, request, source, options
         self.form = dict(form)
@@ -71,7 +84,10 @@ class ChunkedUpload:
         self.lookups = lookups
         self.size: Optional[int] = None
         self.sending = {k: v for k, v in options.items() if k not in RETURN_FORM}  # every answer is read
-        self.progress: Optional[ProgressListener] = options.get("_progress_listener")
+        self.transfer = Transfer(
+            None, options.get("_progress_listener"), options.get("cancel"), options.get("max_bandwidth"), client._sleep
+        )
+        self.entry: Optional[JournalEntry] = None
         self.done = 0
         self.parts = 0
         self.lock = threading.Lock()
@@ -81,14 +97,16 @@ class ChunkedUpload:
     def request_for(self, offset: int, length: int, whole: bool = False) -> PreparedRequest:
         """The request carrying ``length`` bytes from ``offset``. A chunk replaces what it covers, so resending it
         is safe, except the first chunk of an upload-token upload: it creates the video."""
-        body = MultipartBody(self.source, offset, length, self.form)
+        body = MultipartBody(self.source, offset, length, self.form, transfer=self.transfer)
         headers = body.headers()
         if not whole:
             headers["Content-Range"] = f"bytes {offset}-{offset + length - 1}/{self.size}"
         safe = self.request.auth or self.video_id is not None
         return self.request.replace(body=body, headers=headers, replay_safe=safe)
 
-    def acknowledged(self, length: int, answer: Answer, total: Optional[int] = -1) -> None:
+    def send(self, offset: int, length: int) -> Answer:
+        self.transfer.check()
+        answer = self.client.send(self.request_for(offset, length), self.sending)
         with self.lock:
             self.done += length
             self.parts += 1
@@ -96,12 +114,11 @@ class ChunkedUpload:
                 self.video_id = getattr(answer[0], "video_id", None)
                 if self.video_id:
                     self.form["videoId"] = self.video_id
-            if self.progress is not None:
-                self.progress(self.done, self.size if total == -1 else total)
-
-    def send(self, offset: int, length: int) -> Answer:
-        answer = self.client.send(self.request_for(offset, length), self.sending)
-        self.acknowledged(length, answer)
+                    if self.entry is not None:
+                        self.entry.record_video(self.video_id)
+            if self.entry is not None:
+                self.entry.record(offset, length)
+        self.transfer.acknowledged(offset, length)
         return answer
 
     # -- the whole file --------------------------------------------------------------------------
@@ -111,8 +128,12 @@ class ChunkedUpload:
         assert size is not None
         chunk = self.client.configuration.chunk_size
         plan = [(offset, min(chunk, size - offset)) for offset in range(0, size, chunk)]
+        self.entry = _open_journal(self.client, self.options.get("journal"), self.source, chunk, self.name)
         try:
-            todo = self.missing(plan) if self.options.get("resume") else plan
+            if self.entry is not None:
+                self.adopt_journal(self.entry)
+            resuming = self.options.get("resume") or (self.entry is not None and self.entry.video_id is not None)
+            todo = self.missing(plan) if resuming else plan
             if not todo:
                 return self.finished()
             *middle, last = todo
@@ -125,11 +146,36 @@ class ChunkedUpload:
                 for offset, length in middle:
                     self.send(offset, length)
             answer = self.send(*last)  # after every other chunk: it completes the video
+            if self.options.get("verify", True) is not False:
+                self.verify()
         except STOPS as exc:
+            if self.entry is not None:
+                self.entry.release()
             if self.video_id is None:
                 raise  # the request that creates the video failed: nothing to continue
             raise self.stopped(exc) from exc
+        except BaseException:
+            if self.entry is not None:
+                self.entry.release()
+            raise
+        if self.entry is not None:
+            self.entry.complete()
         return as_requested(answer, self.options)
+
+    def adopt_journal(self, entry: JournalEntry) -> None:
+        """Continue the video an earlier, unfinished upload of this same file started (or record this one's)."""
+        import logging
+
+        if entry.replaced_video:
+            logging.getLogger("apivideo").warning(
+                "%s changed since its upload to video %s started: uploading it from the start", entry.path,
+                entry.replaced_video,
+            )  # fmt: skip
+        if self.video_id is None and entry.video_id:
+            self.video_id = entry.video_id
+            self.form["videoId"] = entry.video_id
+        elif self.video_id is not None:
+            entry.record_video(self.video_id)
 
     def send_parallel(self, chunks: List[Tuple[int, int]], workers: int) -> None:
         """Send ``chunks`` on ``workers`` threads. At the first failure no further chunk is started; the chunks
@@ -164,9 +210,10 @@ class ChunkedUpload:
     def stream(self) -> Any:
         """A stream that cannot seek (a pipe): progressive parts of ``chunk_size`` bytes, one in memory at a time
         (plus one byte read ahead, to know which part is the last)."""
-        if self.options.get("resume"):
-            raise ApiValueError(f"{self.name}(): resume needs a seekable file or a path, not a stream")
+        if self.options.get("resume") or self.options.get("journal"):
+            raise ApiValueError(f"{self.name}(): resume and journal need a seekable file or a path, not a stream")
         session = ProgressiveSession(self.client, self.request, self.form, self.name, self.video_id)
+        session._job = self
         chunk = self.client.configuration.chunk_size
         part = bytearray()
         _fill(self.source, part, chunk)
@@ -180,29 +227,73 @@ class ChunkedUpload:
             part = bytearray(ahead)
             _fill(self.source, part, chunk - 1)
 
-    # -- resuming and failures -------------------------------------------------------------------
+    # -- what the server holds -------------------------------------------------------------------
+
+    def server_ranges(self) -> Optional[Tuple[Any, List[Tuple[int, int]], set[int]]]:
+        """(ingest, byte ranges held with ``to`` inclusive, totals expected), or None when this client cannot
+        read the video's status (an upload-token-only client)."""
+        if not self.video_id or not self.lookups or not self.client.has_credentials:
+            return None
+        try:
+            ingest = getattr(self.lookups[0](self.video_id), "ingest", None)
+        except (UnauthorizedException, ForbiddenException):
+            return None
+        held, totals = _received(ingest)
+        return ingest, held, totals
 
     def missing(self, plan: List[Tuple[int, int]]) -> List[Tuple[int, int]]:
-        """The chunks of ``plan`` the server does not hold yet, after reading the video's upload status."""
-        if not self.video_id or not self.lookups:
-            raise ApiValueError(f"{self.name}(): resume needs the video id (video_id=...)")
-        get_status = self.lookups[0]
-        ingest = getattr(get_status(self.video_id), "ingest", None)  # a 404 here: there is nothing to resume
-        held, totals = _received(ingest)
-        if totals and totals != {self.size}:
-            raise ApiValueError(
-                f"cannot resume the upload of {self.video_id}: the server expects {sorted(totals)[0]} bytes, this"
-                f" file has {self.size}"
-            )
-        if getattr(ingest, "status", None) in ("uploaded", "ingesting", "ingested"):
-            return []
-        todo = [(o, n) for o, n in plan if not any(a <= o and o + n - 1 <= b for a, b in held)]
+        """The chunks of ``plan`` the server does not hold yet: from the video's upload status, or from the
+        journal when the status cannot be read."""
+        if not self.video_id:
+            if self.options.get("resume"):
+                raise ApiValueError(f"{self.name}(): resume needs the video id (video_id=...)")
+            return plan
+        status = self.server_ranges()
+        if status is not None:
+            ingest, held, totals = status
+            if totals and totals != {self.size}:
+                raise ApiValueError(
+                    f"cannot resume the upload of {self.video_id}: the server expects {sorted(totals)[0]} bytes,"
+                    f" this file has {self.size}"
+                )
+            if getattr(ingest, "status", None) in ("uploaded", "ingesting", "ingested"):
+                todo: List[Tuple[int, int]] = []
+            else:
+                todo = [(o, n) for o, n in plan if not any(a <= o and o + n - 1 <= b for a, b in held)]
+        elif self.entry is not None:
+            todo = [(o, n) for o, n in plan if not self.entry.holds(o, n)]
+        else:
+            todo = plan
         self.done = sum(n for _, n in plan) - sum(n for _, n in todo)
+        self.transfer.already_held(self.done)
         return todo
 
+    def verify(self) -> None:
+        """After the last chunk: the server must hold every byte of the file, or this raises an UploadError that
+        names what is missing (``resume=True`` then sends it)."""
+        status = self.server_ranges()
+        if status is None:
+            return
+        ingest, held, _ = status
+        size = int(self.size or 0)
+        filesize = getattr(ingest, "filesize", None)
+        gaps = _gaps(held, size)
+        if (filesize is None or filesize == size) and not gaps:
+            return
+        what = f"the server reports a file of {filesize} bytes" if filesize not in (None, size) else "the server"
+        missing = ", ".join(f"{a}-{b - 1}" for a, b in gaps[:5]) + (" ..." if len(gaps) > 5 else "")
+        held_bytes = size - sum(b - a for a, b in gaps)
+        detail = f" is missing bytes {missing}" if gaps else ""
+        raise UploadError(
+            f"upload of video {self.video_id} is incomplete: {what}{detail} of the {size} sent; call upload("
+            f"'{self.video_id}', file, resume=True) to send what is missing",
+            video_id=self.video_id, bytes_acknowledged=held_bytes, parts_acknowledged=self.parts,
+        )  # fmt: skip
+
     def finished(self) -> Video:
-        if self.progress is not None:
-            self.progress(self.size or 0, self.size)
+        self.transfer.acknowledged(None, 0)
+        if self.entry is not None:
+            self.entry.complete()
         assert self.lookups and self.video_id
         return self.lookups[1](self.video_id)  # type: ignore[no-any-return]
 
@@ -223,11 +314,29 @@ class ChunkedUpload:
                 f"; call upload_with_upload_token(token, file, video_id='{vid}') to send it again to the same video"
                 f" (with an API key, upload('{vid}', file, resume=True) sends only what is missing)"
             )
+        if isinstance(exc, Cancelled):
+            message = f"upload of video {vid} was cancelled after {self.done}{of} bytes were acknowledged{advice}"
+            return UploadCancelled(message, video_id=vid, bytes_acknowledged=self.done, parts_acknowledged=self.parts)
         message = f"upload of video {vid} stopped after {self.done}{of} bytes were acknowledged"
         return UploadError.of(
             exc, f"{message}: {exc}{advice}", video_id=vid, bytes_acknowledged=self.done,
             parts_acknowledged=self.parts,
         )  # fmt: skip
+
+
+def _open_journal(client: ApiClient, journal: Any, source: Source, chunk: int, name: str) -> Optional[JournalEntry]:
+    """The journal entry of this upload (``journal``: True, a directory, an UploadJournal or an entry)."""
+    if journal is None or journal is False:
+        return None
+    from apivideo.journal import JournalEntry, UploadJournal
+
+    if isinstance(journal, JournalEntry):
+        return journal
+    path = getattr(source.file, "name", None)
+    if source.fd is None or not isinstance(path, str) or not os.path.isfile(path):
+        raise ApiValueError(f"{name}(): the upload journal needs a file given by its path")
+    book = journal if isinstance(journal, UploadJournal) else UploadJournal(None if journal is True else journal)
+    return book.open(client.configuration.host, path, chunk)
 
 
 def _received(ingest: Any) -> Tuple[List[Tuple[int, int]], set[int]]:
@@ -242,6 +351,21 @@ def _received(ingest: Any) -> Tuple[List[Tuple[int, int]], set[int]]:
         if isinstance(total, int) and _is_count(total) and total > 0:
             totals.add(total)
     return held, totals
+
+
+def _gaps(held: List[Tuple[int, int]], size: int) -> List[Tuple[int, int]]:
+    """The ``[start, end)`` ranges of ``[0, size)`` that ``held`` (``to`` inclusive) does not cover."""
+    gaps: List[Tuple[int, int]] = []
+    position = 0
+    for start, end in sorted(held):
+        if start > position:
+            gaps.append((position, min(start, size)))
+        position = max(position, end + 1)
+        if position >= size:
+            break
+    if position < size:
+        gaps.append((position, size))
+    return [g for g in gaps if g[0] < g[1]]
 
 
 def _is_count(value: Any) -> bool:
@@ -294,7 +418,9 @@ class ProgressiveSession:
         if options:
             from apivideo.validation import check_options
 
-            check_options(f"{job.name} session part", options, CALL_OPTIONS)
+            check_options(f"{job.name} session part", options, UPLOAD_OPTIONS)
+            if options is not job.options and options.get("_progress_listener"):
+                job.transfer.listener = options["_progress_listener"]
         if self._closed:
             raise ApiValueError("this upload session is finished: its last part was already sent")
         source, opened = Source.open(part, "upload part")
@@ -305,18 +431,24 @@ class ProgressiveSession:
             number = job.parts + 1
             if size == 0:
                 raise ApiValueError(f"part {number} is empty")
-            body = MultipartBody(source, 0, size, job.form)
+            body = MultipartBody(source, 0, size, job.form, transfer=job.transfer, part=job.done)
             headers = body.headers()
             headers["Content-Range"] = f"part {number}/{number if last else '*'}"
             request = job.request.replace(
                 body=body, headers=headers, replay_safe=job.request.auth or bool(job.video_id)
             )
             try:
+                job.transfer.check()
                 answer = job.client.send(request, {k: v for k, v in options.items() if k not in RETURN_FORM})
             except STOPS as exc:
-                if not job.parts:
+                if not job.parts and not isinstance(exc, Cancelled):
                     raise  # nothing acknowledged yet: the session is as it was, send the part again
                 how = f"; to resume, send part {number} again with upload_part() or upload_last_part() on this session"
+                if isinstance(exc, Cancelled):
+                    raise UploadCancelled(
+                        f"upload of video {job.video_id} was cancelled after {job.done} bytes were acknowledged{how}",
+                        video_id=job.video_id, bytes_acknowledged=job.done, parts_acknowledged=job.parts,
+                    ) from None  # fmt: skip
                 message = f"upload of video {job.video_id} stopped after {job.done} bytes were acknowledged"
                 raise UploadError.of(
                     exc, f"{message}: {exc}{how}", video_id=job.video_id, bytes_acknowledged=job.done,
@@ -325,7 +457,13 @@ class ProgressiveSession:
         finally:
             if opened:
                 source.file.close()  # type: ignore[union-attr]
-        job.progress = options.get("_progress_listener")
-        job.acknowledged(size, answer, job.done + size if last else None)
+        with job.lock:
+            job.parts += 1
+            offset, job.done = job.done, job.done + size
+            if job.video_id is None:
+                job.video_id = getattr(answer[0], "video_id", None)
+                if job.video_id:
+                    job.form["videoId"] = job.video_id
+        job.transfer.acknowledged(offset, size, job.done if last else None)
         self._closed = last
         return as_requested(answer, options)

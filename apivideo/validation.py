@@ -177,6 +177,14 @@ def check_options(op_name: str, options: Mapping[str, Any], allowed: AbstractSet
                 check_header_value(check_header_value("header name", name), header)
         elif key == "_progress_listener" and not callable(value):
             raise ApiTypeError(f"{op_name}() argument '_progress_listener': expected a function (done, total)")
+        elif key == "cancel" and not callable(getattr(value, "is_set", None)):
+            raise ApiTypeError(f"{op_name}() argument 'cancel': expected a threading.Event (anything with is_set())")
+        elif key == "max_bandwidth" and not (
+            isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
+        ):  # fmt: skip
+            raise ApiValueError(f"{op_name}() argument 'max_bandwidth': expected bytes per second > 0, got {value!r}")
+        elif key in ("verify", "resume") and not isinstance(value, bool):
+            raise ApiTypeError(f"{op_name}() argument '{key}': expected True or False, got {type(value).__name__}")
 
 
 def check_header_value(name: str, value: str) -> str:

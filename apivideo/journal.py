@@ -1,0 +1,187 @@
+"""The upload journal: a small local record of unfinished uploads, so that a rerun after a crash, a ``kill -9`` or
+a lost connection continues the same video instead of creating a second one.
+
+One JSON file per file being uploaded, in ``$XDG_STATE_HOME/apivideo/uploads`` (else
+``~/.local/state/apivideo/uploads``), holding the file's fingerprint (path, size, modification time and a
+SHA-256 of its first and last MiB), the video id, the chunk size and the byte ranges the server acknowledged.
+Writes are atomic (a temporary file renamed over the old one) and a lock file keeps two processes from uploading
+the same file at once. An entry is removed when its upload completes. A file that changed since its entry was
+written is never resumed onto the old video.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import time
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Tuple, Union
+
+from apivideo.exceptions import ApiValueError
+
+log = logging.getLogger("apivideo")
+MIB = 1024 * 1024
+_FORMAT = 1
+
+
+def default_directory() -> Path:
+    """``$XDG_STATE_HOME/apivideo/uploads``, else ``~/.local/state/apivideo/uploads``."""
+    state = os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local", "state")
+    return Path(state) / "apivideo" / "uploads"
+
+
+def fingerprint(path: str) -> Dict[str, Any]:
+    """What identifies the content of a file cheaply: size, modification time, and a SHA-256 of its first and
+    last MiB (so an edit that keeps the size and time is still seen at either end)."""
+    stat = os.stat(path)
+    sample = hashlib.sha256()
+    with open(path, "rb") as f:
+        sample.update(f.read(MIB))
+        if stat.st_size > MIB:
+            f.seek(max(MIB, stat.st_size - MIB))
+            sample.update(f.read(MIB))
+    return {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sample_sha256": sample.hexdigest()}
+
+
+class UploadJournal:
+    """The journal kept in ``directory`` (default: :func:`default_directory`)."""
+
+    def __init__(self, directory: Union[str, os.PathLike[str], None] = None) -> None:
+        self.directory = Path(directory) if directory is not None else default_directory()
+
+    def open(self, host: str, path: str, chunk_size: int) -> JournalEntry:
+        """The entry of ``path`` for ``host``, locked for this process: the one left by an unfinished upload of
+        the same content, or a new one. Raises ApiValueError when another process is uploading the file."""
+        path = os.path.abspath(path)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        name = hashlib.sha256(f"{host}\0{path}".encode()).hexdigest()[:32]
+        entry = JournalEntry(self.directory / f"{name}.json", host, path, chunk_size)
+        entry.lock()
+        try:
+            entry.load()
+        except BaseException:
+            entry.release()
+            raise
+        return entry
+
+    def entries(self) -> List[Dict[str, Any]]:
+        """Every unfinished upload recorded here (for inspection)."""
+        out = []
+        for file in sorted(self.directory.glob("*.json")):
+            try:
+                out.append(json.loads(file.read_text(encoding="utf-8")))
+            except (OSError, ValueError):
+                continue
+        return out
+
+    def __repr__(self) -> str:
+        return f"UploadJournal({str(self.directory)!r})"
+
+
+class JournalEntry:
+    """One file's unfinished upload: ``video_id`` (None before the video exists), ``acknowledged`` byte ranges
+    (``[start, end)``), and ``replaced_video``: the video of an earlier upload of this path whose content has
+    changed since (that video is not resumed)."""
+
+    def __init__(self, file: Path, host: str, path: str, chunk_size: int) -> None:
+        self.file = file
+        self.host, self.path, self.chunk_size = host, path, chunk_size
+        self.video_id: Optional[str] = None
+        self.acknowledged: List[Tuple[int, int]] = []
+        self.replaced_video: Optional[str] = None
+        self.fingerprint: Dict[str, Any] = {}
+        self._lock_fd: Optional[int] = None
+        self._last_write = 0.0
+
+    # -- locking ---------------------------------------------------------------------------------
+
+    def lock(self) -> None:
+        fd = os.open(self.file.with_suffix(".lock"), os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            import fcntl
+        except ImportError:  # no advisory locks here (Windows): atomic writes still keep the journal whole
+            self._lock_fd = fd
+            return
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            raise ApiValueError(f"{self.path} is being uploaded by another process right now") from None
+        self._lock_fd = fd
+
+    def release(self) -> None:
+        """Let other processes upload this file (the entry stays, for a later rerun)."""
+        fd, self._lock_fd = self._lock_fd, None
+        if fd is not None:
+            os.close(fd)  # closing the descriptor releases the lock
+
+    # -- reading and writing ---------------------------------------------------------------------
+
+    def load(self) -> None:
+        self.fingerprint = fingerprint(self.path)
+        try:
+            saved = json.loads(self.file.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return
+        except (OSError, ValueError):
+            log.warning("upload journal: ignoring an unreadable entry for %s", self.path)
+            return
+        if not isinstance(saved, dict) or saved.get("format") != _FORMAT:
+            return
+        previous = saved.get("video_id")
+        same = all(saved.get(k) == v for k, v in self.fingerprint.items())
+        if not same:
+            self.replaced_video = previous if isinstance(previous, str) else None
+            return
+        if isinstance(previous, str) and previous:
+            self.video_id = previous
+        ranges = saved.get("acknowledged")
+        if isinstance(ranges, list):
+            self.acknowledged = [
+                (r[0], r[1]) for r in ranges
+                if isinstance(r, list) and len(r) == 2 and all(isinstance(x, int) for x in r) and 0 <= r[0] < r[1]
+            ]  # fmt: skip
+
+    def save(self) -> None:
+        """Write the entry atomically (a temporary file renamed over the old one)."""
+        data = {"format": _FORMAT, "host": self.host, "path": self.path, **self.fingerprint,
+                "video_id": self.video_id, "chunk_size": self.chunk_size,
+                "acknowledged": [list(r) for r in self.acknowledged], "updated": time.time()}  # fmt: skip
+        temporary = self.file.with_suffix(f".{os.getpid()}.tmp")
+        temporary.write_text(json.dumps(data), encoding="utf-8")
+        os.replace(temporary, self.file)
+
+    def record_video(self, video_id: str) -> None:
+        if video_id != self.video_id:
+            self.video_id = video_id
+            self.acknowledged = []
+            self.save()
+
+    def record(self, offset: int, length: int) -> None:
+        """The server acknowledged ``length`` bytes from ``offset``."""
+        self.acknowledged = _merge([*self.acknowledged, (offset, offset + length)])
+        self.save()
+
+    def holds(self, offset: int, length: int) -> bool:
+        return any(start <= offset and offset + length <= end for start, end in self.acknowledged)
+
+    def complete(self) -> None:
+        """The upload is complete: the entry goes away."""
+        for file in (self.file, self.file.with_suffix(".lock")):
+            file.unlink(missing_ok=True)
+        self.release()
+
+    def __repr__(self) -> str:
+        return f"JournalEntry({self.path!r}, video_id={self.video_id!r})"
+
+
+def _merge(ranges: List[Tuple[int, int]]) -> List[Tuple[int, int]]:
+    merged: List[Tuple[int, int]] = []
+    for start, end in sorted(ranges):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged

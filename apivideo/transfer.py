@@ -1,0 +1,109 @@
+"""What happens while an upload's bytes go out: progress at least once per MiB, cancellation, a bandwidth cap.
+
+A :class:`Transfer` watches every part of one upload, whichever thread sends it. Multipart bodies call
+:meth:`Transfer.before_block` before each 1 MiB block (a cancellation stops the upload there; the cap waits there)
+and :meth:`Transfer.sent` after it; the upload calls :meth:`Transfer.acknowledged` when the server accepted a part.
+Progress never goes back (a part sent again does not move it), and reaches the total only once the server has
+acknowledged every byte.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any, Callable, Dict, Hashable, Optional
+
+from apivideo.exceptions import OpenApiException
+
+MIB = 1024 * 1024
+
+
+class Cancelled(OpenApiException):
+    """Raised inside a request body when the upload's cancel event is set (turned into an UploadCancelled)."""
+
+
+class Transfer:
+    """Progress, cancellation and bandwidth of one upload of ``total`` bytes (None: not known yet, a stream)."""
+
+    def __init__(
+        self,
+        total: Optional[int],
+        listener: Optional[Callable[[int, Optional[int]], Any]] = None,
+        cancel: Any = None,
+        max_bandwidth: Optional[float] = None,
+        sleep: Callable[[float], Any] = time.sleep,
+    ) -> None:
+        self.total = total
+        self.listener = listener
+        self.cancel = cancel
+        self.rate = max_bandwidth
+        self.sleep = sleep
+        self.acked = 0
+        self.shown = 0
+        self.reported = -1
+        self.in_flight: Dict[Hashable, int] = {}
+        self.lock = threading.Lock()
+        self.next_free = 0.0  # bandwidth cap: when the next byte may leave (monotonic clock)
+
+    @property
+    def cancelled(self) -> bool:
+        return self.cancel is not None and bool(self.cancel.is_set())
+
+    def check(self) -> None:
+        """Raise :class:`Cancelled` if the upload was cancelled."""
+        if self.cancel is not None and self.cancel.is_set():
+            raise Cancelled("the upload was cancelled")
+
+    # -- called by request bodies --------------------------------------------------------------
+
+    def begin(self, part: Hashable) -> None:
+        """A part starts (or starts again): what it sent before no longer counts."""
+        with self.lock:
+            self.in_flight[part] = 0
+
+    def before_block(self, size: int) -> None:
+        """Before ``size`` bytes go out: stop if cancelled, wait if the bandwidth cap says so."""
+        self.check()
+        if self.rate:
+            with self.lock:
+                now = time.monotonic()
+                start = max(self.next_free, now)
+                self.next_free = start + size / self.rate
+            if start > now:
+                self.sleep(start - now)
+                self.check()
+
+    def sent(self, part: Hashable, size: int) -> None:
+        with self.lock:
+            self.in_flight[part] = self.in_flight.get(part, 0) + size
+            done = self.acked + sum(self.in_flight.values())
+            if self.total is not None:
+                done = min(done, self.total - 1)  # the total is reached only on acknowledgement
+            self._show(done, final=False)
+
+    # -- called by the upload ------------------------------------------------------------------
+
+    def acknowledged(self, part: Hashable, size: int, total: Any = -1) -> None:
+        """The server accepted ``size`` bytes of ``part``; ``total`` may now be known (the last part of a stream)."""
+        with self.lock:
+            self.in_flight.pop(part, None)
+            self.acked += size
+            if total != -1:
+                self.total = total
+            self._show(self.acked, final=True)
+
+    def already_held(self, size: int) -> None:
+        """Bytes the server held before this upload started (a resume): counted as done."""
+        with self.lock:
+            self.acked += size
+            self.shown = max(self.shown, self.acked)
+
+    def _show(self, done: int, final: bool) -> None:
+        if done < self.shown:
+            return
+        self.shown = done
+        if self.listener is None:
+            return
+        if final or done - self.reported >= MIB:
+            self.reported = done
+            self.listener(done, self.total)
