@@ -23,6 +23,7 @@ from apivideo.exceptions import (
     ApiValueError,
     BadRequestException,
     ConflictException,
+    EncodingFailed,
     ForbiddenException,
     NotFoundException,
     OpenApiException,
@@ -31,6 +32,7 @@ from apivideo.exceptions import (
     UnauthorizedException,
     UploadCancelled,
     UploadError,
+    WaitTimeout,
 )
 from apivideo.retry import RetryPolicy
 
@@ -59,4 +61,6 @@ __all__ = [
     "UnauthorizedException",
     "UploadError",
     "UploadCancelled",
+    "EncodingFailed",
+    "WaitTimeout",
 ]

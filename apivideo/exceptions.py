@@ -10,6 +10,9 @@ OpenApiException
     |   +-- ApiTimeoutException
     +-- ApiAuthException                                          the API key or refresh token was refused
     +-- UploadError                                               an upload stopped part way
+    |   +-- UploadCancelled                                       ... because it was cancelled
+    +-- EncodingFailed                                            the video could not be encoded
+        +-- WaitTimeout                                           ... or did not become playable in time
 """
 
 from __future__ import annotations
@@ -350,6 +353,21 @@ def redact(exc: BaseException, secrets: Sequence[str]) -> None:
                 current.__suppress_context__ = True
                 return
         current = following
+
+
+class EncodingFailed(ApiException):
+    """The video was received but could not be encoded (every quality failed)."""
+
+    def __init__(self, message: str, *, video_id: Optional[str] = None) -> None:
+        super().__init__(None, message)
+        self.video_id = video_id
+
+    def __str__(self) -> str:
+        return str(self.reason)
+
+
+class WaitTimeout(EncodingFailed):
+    """Waiting for a video to become playable took longer than allowed (it may still become playable)."""
 
 
 _BY_STATUS: Dict[int, type[ApiException]] = {

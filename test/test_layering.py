@@ -11,7 +11,9 @@ from typing import Dict, List, Set
 
 PACKAGE = Path(__file__).resolve().parents[1] / "apivideo"
 GENERATED = ("apivideo.api", "apivideo.apis", "apivideo.model", "apivideo.models")
-OUTSIDE_CORE = (*GENERATED, "apivideo.testing", "apivideo.cli", "apivideo.demo", "apivideo.__main__")
+# Above the generated layer: helpers built on the public API, the command line, the demo, the emulator.
+ABOVE = ("apivideo.library", "apivideo.testing", "apivideo.cli", "apivideo.demo", "apivideo.__main__")
+OUTSIDE_CORE = (*GENERATED, *ABOVE)
 
 
 def _name(path: Path) -> str:

@@ -1,0 +1,255 @@
+"""Move a whole library of files onto api.video: find the files, create a video per file, upload each with the
+journal (so a rerun after a crash continues every unfinished file), a few at a time, and wait for encoding.
+
+    import apivideo
+    from apivideo.library import upload_files
+
+    with apivideo.AuthenticatedApiClient(API_KEY) as client:
+        for result in upload_files(client, ["/media/films"], recursive=True, include=["*.mp4"], jobs=4):
+            print(result.path, result.video_id, result.status)
+
+Built on the public API only; the ``apivideo upload`` command uses it.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Callable, Iterable, List, Optional, Sequence, Union
+
+from apivideo.api.videos_api import VideosApi
+from apivideo.exceptions import ApiException, ApiValueError, NotFoundException, OpenApiException
+from apivideo.journal import UploadJournal
+from apivideo.model.video_creation_payload import VideoCreationPayload
+
+PathLike = Union[str, "os.PathLike[str]"]
+UPLOADED, RESUMED, SKIPPED, FAILED, PLANNED = "uploaded", "resumed", "skipped", "failed", "planned"
+
+
+class FileResult:
+    """What happened to one file: ``status`` is ``uploaded``, ``resumed`` (an earlier, unfinished upload was
+    continued), ``skipped`` (already on api.video), ``failed`` or ``planned`` (a dry run); ``error`` says why a
+    file failed; ``note`` says anything else worth knowing (a file that changed since an unfinished upload)."""
+
+    __slots__ = ("path", "size", "video_id", "status", "seconds", "error", "note")
+
+    def __init__(self, path: str, size: int, status: str = PLANNED, video_id: Optional[str] = None) -> None:
+        self.path, self.size, self.status, self.video_id = path, size, status, video_id
+        self.seconds = 0.0
+        self.error: Optional[str] = None
+        self.note: Optional[str] = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status != FAILED
+
+    def as_dict(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.__slots__}
+
+    def __repr__(self) -> str:
+        return f"FileResult({self.path!r}, status={self.status!r}, video_id={self.video_id!r})"
+
+
+def find_files(
+    paths: Iterable[PathLike], recursive: bool = False, include: Optional[Sequence[str]] = None
+) -> List[str]:
+    """The files named by ``paths``, and the files inside the folders among them (their subfolders too with
+    ``recursive``), keeping those whose name matches one of the ``include`` patterns (e.g. ``*.mp4``), in a
+    stable order and without duplicates. A path that is neither a file nor a folder raises ApiValueError."""
+    found: List[str] = []
+    seen = set()
+
+    def keep(path: str) -> None:
+        real = os.path.realpath(path)
+        if real in seen:
+            return
+        if include and not any(fnmatch.fnmatch(os.path.basename(path), pattern) for pattern in include):
+            return
+        seen.add(real)
+        found.append(path)
+
+    for given in paths:
+        path = os.fspath(given)
+        if os.path.isfile(path):
+            keep(path)
+        elif os.path.isdir(path):
+            for folder, subfolders, names in os.walk(path):
+                subfolders.sort()
+                if not recursive:
+                    subfolders.clear()
+                for name in sorted(names):
+                    if os.path.isfile(os.path.join(folder, name)):
+                        keep(os.path.join(folder, name))
+        elif os.path.exists(path):
+            raise ApiValueError(f"{path!r} is not a regular file or a folder")
+        else:
+            raise ApiValueError(f"{path!r}: no such file or folder")
+    return found
+
+
+def title_from_name(path: str) -> str:
+    """The default title: the file name without its extension, with ``_`` and ``-`` read as spaces."""
+    stem = os.path.splitext(os.path.basename(path))[0]
+    return " ".join(stem.replace("_", " ").replace("-", " ").split()) or stem
+
+
+def upload_file(
+    client: Any,
+    path: PathLike,
+    *,
+    title: Optional[str] = None,
+    journal: Union[bool, PathLike, UploadJournal] = True,
+    payload: Optional[VideoCreationPayload] = None,
+    **options: Any,
+) -> FileResult:
+    """Create a video for ``path`` and upload the file, continuing the video of an earlier, unfinished upload of
+    the same content when the journal has one. ``options`` are passed to :meth:`VideosApi.upload`
+    (``_progress_listener``, ``cancel``, ``max_bandwidth``, ``verify``...). Raises what the upload raises."""
+    path = os.fspath(path)
+    size = os.path.getsize(path)
+    result = FileResult(path, size)
+    started = time.monotonic()
+    videos = VideosApi(client)
+    book = _journal(journal)
+    entry = book.open(client.configuration.host, path, client.configuration.chunk_size) if book else None
+    try:
+        if entry is not None and entry.replaced_video:
+            result.note = f"changed since its upload to {entry.replaced_video} started: uploaded to a new video"
+        video_id = entry.video_id if entry is not None else None
+        if video_id is not None:
+            try:
+                videos.get_status(video_id)
+                result.status = RESUMED
+            except NotFoundException:  # the video of the unfinished upload was deleted meanwhile
+                video_id = None
+        if video_id is None:
+            creation = payload or VideoCreationPayload(title=title or title_from_name(path))
+            video_id = videos.create(creation).video_id
+            if entry is not None:
+                entry.record_video(video_id)
+            result.status = UPLOADED
+        result.video_id = video_id
+        videos.upload(video_id, path, journal=entry if entry is not None else False, **options)
+    except BaseException:
+        if entry is not None:
+            entry.release()
+        raise
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def upload_files(
+    client: Any,
+    paths: Iterable[PathLike],
+    *,
+    recursive: bool = False,
+    include: Optional[Sequence[str]] = None,
+    jobs: int = 1,
+    title: Optional[Callable[[str], str]] = None,
+    journal: Union[bool, PathLike, UploadJournal] = True,
+    dry_run: bool = False,
+    on_result: Optional[Callable[[FileResult], Any]] = None,
+    cancel: Any = None,
+    **options: Any,
+) -> List[FileResult]:
+    """Upload every file of ``paths`` (see :func:`find_files`), ``jobs`` files at a time, each to a video of its
+    own titled ``title(path)`` (default: :func:`title_from_name`). A file whose upload the journal says is
+    unfinished is continued; a failure is recorded in its result and the other files go on. ``on_result`` is
+    called as each file ends; ``cancel`` (a ``threading.Event``) stops every upload, leaving them resumable.
+    With ``dry_run`` nothing is sent and every result is ``planned``. Results come in the order of the files."""
+    if not isinstance(jobs, int) or isinstance(jobs, bool) or not 1 <= jobs <= 16:
+        raise ApiValueError(f"upload_files() argument 'jobs': expected an int from 1 to 16, got {jobs!r}")
+    files = find_files(paths, recursive, include)
+    results = [FileResult(p, os.path.getsize(p)) for p in files]
+    book = _journal(journal)
+    if dry_run:
+        for result in results:
+            result.note = _pending_note(book, client, result.path)
+            if on_result is not None:
+                on_result(result)
+        return results
+    lock = threading.Lock()
+
+    def one(result: FileResult) -> None:
+        started = time.monotonic()
+        if cancel is not None and cancel.is_set():
+            result.status, result.error = FAILED, "cancelled before it started"
+        else:
+            try:
+                done = upload_file(client, result.path, title=(title or title_from_name)(result.path),
+                                   journal=book or False, cancel=cancel, **options)  # fmt: skip
+                result.status, result.video_id, result.note = done.status, done.video_id, done.note
+            except (OpenApiException, OSError) as exc:
+                result.status, result.error = FAILED, _one_line(exc)
+                result.video_id = getattr(exc, "video_id", None) or result.video_id
+        result.seconds = time.monotonic() - started
+        if on_result is not None:
+            with lock:
+                on_result(result)
+
+    if jobs == 1:
+        for result in results:
+            one(result)
+    else:
+        with ThreadPoolExecutor(jobs, thread_name_prefix="apivideo-file") as pool:
+            for _ in pool.map(one, results):
+                pass
+    return results
+
+
+def _journal(journal: Union[bool, PathLike, UploadJournal, None]) -> Optional[UploadJournal]:
+    if journal is None or journal is False:
+        return None
+    if isinstance(journal, UploadJournal):
+        return journal
+    return UploadJournal(None if journal is True else journal)
+
+
+def _pending_note(book: Optional[UploadJournal], client: Any, path: str) -> Optional[str]:
+    """For a dry run: whether the journal holds an unfinished upload of this file."""
+    if book is None:
+        return None
+    from apivideo.journal import fingerprint
+
+    key = os.path.abspath(path)
+    for entry in book.entries():
+        if entry.get("path") == key and entry.get("host") == client.configuration.host:
+            same = all(entry.get(k) == v for k, v in fingerprint(path).items())
+            if same and entry.get("video_id"):
+                return f"would continue video {entry['video_id']}"
+            return "changed since an unfinished upload: would start a new video"
+    return None
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if isinstance(exc, (ApiException, ApiValueError)) else f"{type(exc).__name__}: {text}"
+
+
+def wait_until_playable(
+    client_or_api: Any, video_id: str, *, timeout: float = 600.0, interval: float = 1.0, max_interval: float = 15.0
+) -> Any:
+    """Poll the video's status, with a growing interval, until it is playable; return that :class:`VideoStatus`.
+    Raises :class:`~apivideo.EncodingFailed` when every quality failed to encode, and
+    :class:`~apivideo.WaitTimeout` after ``timeout`` seconds."""
+    from apivideo.exceptions import EncodingFailed, WaitTimeout
+
+    videos = client_or_api if isinstance(client_or_api, VideosApi) else VideosApi(client_or_api)
+    deadline = time.monotonic() + timeout
+    delay = interval
+    while True:
+        status = videos.get_status(video_id)
+        encoding = status.encoding
+        if encoding is not None and encoding.playable:
+            return status
+        qualities = (encoding.qualities if encoding is not None else None) or []
+        if qualities and all(getattr(q, "status", None) == "failed" for q in qualities):
+            raise EncodingFailed(f"video {video_id} failed to encode in every quality", video_id=video_id)
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise WaitTimeout(f"video {video_id} was not playable after {timeout:g} s", video_id=video_id)
+        time.sleep(min(delay, left))
+        delay = min(max_interval, delay * 1.5)
