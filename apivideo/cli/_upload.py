@@ -109,10 +109,12 @@ class _Attempt:
     def __init__(self, ctx: Context, source: Source) -> None:
         self.ctx, self.source = ctx, source
         self.video_id: Optional[str] = None
+        self.session: Optional[ProgressiveSession] = None  # knows the video once its first part created it
         self.finished = False
 
     def hints(self) -> List[str]:
-        video_id, args = self.video_id, self.ctx.args
+        args = self.ctx.args
+        video_id = (self.session.video_id if self.session is not None else None) or self.video_id
         if video_id is None or self.finished:
             return []
         if self.source.is_stream:
@@ -246,11 +248,11 @@ def _what(source: Source) -> str:
 def _send_parts(
     session: ProgressiveSession, source: Source, chunk: int, attempt: _Attempt, progress: Progress
 ) -> Video:
+    attempt.session = session
     sent = 0
     video: Any = None
     for part, length, last in _parts(source, chunk):
         video = session.upload_last_part(part) if last else session.upload_part(part)
-        attempt.video_id = session.video_id
         sent += length
         progress(sent, source.size if source.size is not None else (sent if last else None))
     return video  # type: ignore[no-any-return]
