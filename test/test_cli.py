@@ -2,84 +2,30 @@
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
-import os
 import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Dict, List, Optional
 
 import pytest
+from _cli import MIB, OUTPUTS, cli, env, finish, popen, posts, sample
 
 import apivideo
 from apivideo.api.upload_tokens_api import UploadTokensApi
 from apivideo.api.videos_api import VideosApi
-from apivideo.cli import Progress, parse_size
+from apivideo.cli import Progress, main, parse_size
 from apivideo.model.metadata import Metadata
 from apivideo.model.token_creation_payload import TokenCreationPayload
 from apivideo.model.video_creation_payload import VideoCreationPayload
 from apivideo.testing import Emulator
 
-MIB = 1024 * 1024
-ROOT = Path(__file__).resolve().parent.parent
 SOURCE = r"/videos/[^/]+/source"
 
 
-def _env(**extra: str) -> Dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k != "APIVIDEO_API_KEY"}
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
-    env.update(extra)
-    return env
-
-
-class Run:
-    def __init__(self, proc: subprocess.CompletedProcess[str]) -> None:
-        self.code = proc.returncode
-        self.out = proc.stdout
-        self.err = proc.stderr
-
-    def __repr__(self) -> str:
-        return f"Run(code={self.code}, out={self.out[-800:]!r}, err={self.err[-800:]!r})"
-
-
-# Every output of every run, to check that the API key never shows up anywhere.
-OUTPUTS: List[str] = []
-
-
-def cli(*args: str, emu: Optional[Emulator] = None, key: bool = True, env: Optional[Dict[str, str]] = None) -> Run:
-    """Run ``python -m apivideo [--host H --api-key K] ARGS`` and return its status and outputs."""
-    argv = [sys.executable, "-m", "apivideo"]
-    if emu is not None:
-        argv += ["--host", emu.host] + (["--api-key", emu.api_key] if key else [])
-    proc = subprocess.run(
-        argv + list(args), capture_output=True, text=True, env=env or _env(), cwd=ROOT, timeout=60, check=False
-    )
-    run = Run(proc)
-    OUTPUTS.extend((run.out, run.err))
-    if emu is not None:
-        assert emu.api_key not in run.out + run.err, run
-    return run
-
-
-def sample(path: Path, size: int) -> str:
-    block = hashlib.sha256(str(path).encode()).digest() * (MIB // 32)
-    digest = hashlib.sha256()
-    with open(path, "wb") as f:
-        left = size
-        while left:
-            piece = block[: min(left, len(block))]
-            f.write(piece)
-            digest.update(piece)
-            left -= len(piece)
-    return digest.hexdigest()
-
-
 def source_posts(emu: Emulator) -> int:
-    return sum(1 for r in emu.requests if r.method == "POST" and r.path.endswith("/source"))
+    return posts(emu, "/source")
 
 
 # -- upload --------------------------------------------------------------------------------------------------
@@ -163,34 +109,31 @@ def test_ctrl_c_stops_and_prints_how_to_resume(emu: Emulator, tmp_path: Path) ->
     path = tmp_path / "clip.mp4"
     sample(path, 11 * MIB)
     emu.inject("latency", delay=2.0, path_regex=SOURCE, skip=1)
-    argv = [sys.executable, "-m", "apivideo", "--host", emu.host, "--api-key", emu.api_key]
-    proc = subprocess.Popen(
-        [*argv, "upload", str(path), "--chunk-size", "5M"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(), cwd=ROOT,
-    )  # fmt: skip
+    proc = popen("upload", str(path), "--chunk-size", "5M", emu=emu)
     deadline = time.monotonic() + 10
     while source_posts(emu) < 2 and time.monotonic() < deadline:
         time.sleep(0.02)
     time.sleep(0.1)
     proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=20)
-    OUTPUTS.extend((out, err))
-    assert proc.returncode == 130, (out, err)
-    assert out == ""
-    assert "interrupted" in err and "Traceback" not in err
-    assert f"upload {path} --resume vi" in err
-    assert emu.api_key not in out + err
+    run = finish(proc)
+    assert run.code == 130, run
+    assert run.out == ""
+    assert "interrupted" in run.err and "Traceback" not in run.err
+    assert f"upload {path} --resume vi" in run.err
+    assert emu.api_key not in run.out + run.err
 
 
-def test_upload_usage_errors(emu: Emulator, tmp_path: Path) -> None:
+def test_upload_usage_errors(emu: Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     missing = cli("upload", str(tmp_path / "nope.mp4"), emu=emu)
     assert (missing.code, missing.err) == (2, f"error: no such file: {tmp_path / 'nope.mp4'}\n")
     path = tmp_path / "x.mp4"
     sample(path, 10)
+    host = ["--host", emu.host, "--api-key", emu.api_key]
     for args in (["--chunk-size", "1M"], ["--chunk-size", "ten"], ["--concurrency", "0"], ["--public", "--private"]):
-        run = cli("upload", str(path), *args, emu=emu)
-        assert run.code == 2, (args, run)
-        assert run.out == ""
+        assert usage_error("upload", str(path), *args, *host) == 2, args  # in process: the parser alone decides
+        assert capsys.readouterr().out == ""
+    assert main(["upload", str(path), "--resume", "vi1", "--title", "x", *host]) == 2
+    assert "--resume uploads the rest of the file only" in capsys.readouterr().err
     assert not any(r.path.startswith("/videos") for r in emu.requests)
 
 
@@ -280,10 +223,10 @@ def test_api_error_is_one_line_and_exit_1(emu: Emulator) -> None:
     assert verbose.err.splitlines()[-1].startswith("error: 404")
 
 
-def test_bad_api_key_is_an_api_error(emu: Emulator) -> None:
+def test_bad_api_key_is_an_api_error_said_once(emu: Emulator) -> None:
     run = cli("--host", emu.host, "--api-key", "not-the-key", "videos", "list")
     assert run.code == 1, run
-    assert run.err.startswith("error: 400") and run.err.count("\n") == 1
+    assert run.err == "error: api.video refused the API key (400: The user credentials were incorrect.)\n"
     assert "not-the-key" not in run.err
 
 
@@ -309,11 +252,21 @@ def test_tokens_create_list_delete(emu: Emulator) -> None:
 # -- usage, key handling, help -------------------------------------------------------------------------------
 
 
-def test_usage_errors_exit_2(emu: Emulator) -> None:
-    for args in (["frobnicate"], ["videos"], ["videos", "list", "--sort-order", "up"], ["videos", "get"], []):
-        run = cli(*args, emu=emu)
-        assert run.code == 2, (args, run)
-        assert run.out == "" and "usage:" in run.err
+def test_usage_errors_exit_2(emu: Emulator, capsys: pytest.CaptureFixture[str]) -> None:
+    run = cli("frobnicate", emu=emu)
+    assert (run.code, run.out) == (2, "") and "usage:" in run.err, run
+    for args in (["videos"], ["videos", "list", "--sort-order", "up"], ["videos", "get"], []):
+        assert usage_error(*args) == 2, args  # in process, to keep the suite fast
+        output = capsys.readouterr()
+        assert output.out == "" and "usage:" in output.err
+    assert emu.requests == []
+
+
+def usage_error(*args: str) -> object:
+    """The exit status of ``main(args)`` when the parser refuses the arguments (it exits)."""
+    with pytest.raises(SystemExit) as exited:
+        main(list(args))
+    return exited.value.code
 
 
 def test_missing_api_key_exit_2(emu: Emulator) -> None:
@@ -324,40 +277,48 @@ def test_missing_api_key_exit_2(emu: Emulator) -> None:
 
 
 def test_api_key_from_environment(emu: Emulator) -> None:
-    run = cli("videos", "list", "--json", emu=emu, key=False, env=_env(APIVIDEO_API_KEY=emu.api_key))
+    run = cli("videos", "list", "--json", emu=emu, key=False, environ=env(APIVIDEO_API_KEY=emu.api_key))
     assert (run.code, json.loads(run.out)) == (0, [])
 
 
 def test_api_key_never_printed(emu: Emulator, tmp_path: Path) -> None:
-    env = _env(APIVIDEO_API_KEY=emu.api_key)
+    keyed = env(APIVIDEO_API_KEY=emu.api_key)
     path = tmp_path / "clip.mp4"
     sample(path, 100)
     runs = [
-        cli("--help", env=env),
-        cli("upload", "--help", env=env),
-        cli("--host", emu.host, "--verbose", "upload", str(path), "--json", env=env),
-        cli("--host", emu.host, "--verbose", "videos", "list", "--json", env=env),
-        cli("--host", emu.host, "--verbose", "videos", "get", "vi404", env=env),
-        cli("--host", emu.host, "videos", "list", "--api-key", emu.api_key, env=env),  # misplaced: a usage error
+        cli("--help", environ=keyed),
+        cli("upload", "--help", environ=keyed),
+        cli("--host", emu.host, "--verbose", "upload", str(path), "--json", environ=keyed),
+        cli("--host", emu.host, "--verbose", "videos", "list", "--json", environ=keyed),
+        cli("--host", emu.host, "--verbose", "videos", "get", "vi404", environ=keyed),
+        cli("--host", emu.host, "videos", "list", "--api-k", emu.api_key, environ=keyed),  # not an option
         cli("--host", emu.host, f"--api-key={emu.api_key}", "videos", "nope"),
+        cli("videos", "list", "--host", emu.host, "--api-key", emu.api_key, "--verbose", "--bogus"),
     ]
-    assert [r.code for r in runs] == [0, 0, 0, 0, 1, 2, 2]
+    assert [r.code for r in runs] == [0, 0, 0, 0, 1, 2, 2, 2]
     assert "***" in runs[5].err
-    for text in OUTPUTS:  # everything printed by this module's runs so far
+    for text in OUTPUTS:  # everything printed by the runs so far
         assert emu.api_key not in text
 
 
-def test_version_and_help_with_examples() -> None:
+def test_version_and_help_with_examples(capsys: pytest.CaptureFixture[str]) -> None:
     run = cli("--version")
     assert (run.code, run.out.strip()) == (0, f"apivideo {apivideo.__version__}")
+    assert "examples:" in cli("--help").out
     for command in (
-        [], ["upload"], ["videos"], ["videos", "list"], ["videos", "get"], ["videos", "status"],
+        ["upload"], ["videos"], ["videos", "list"], ["videos", "get"], ["videos", "status"],
         ["videos", "update"], ["videos", "delete"], ["tokens"], ["tokens", "create"], ["tokens", "list"],
         ["tokens", "delete"], ["emulator"], ["demo"],
     ):  # fmt: skip
-        helped = cli(*command, "--help")
-        assert helped.code == 0, (command, helped)
-        assert "examples:" in helped.out and "apivideo " in helped.out, command
+        try:  # in process, to keep the suite fast: argparse exits after --help; the emulator's command returns
+            code = main([*command, "--help"])
+        except SystemExit as exc:
+            code = exc.code
+        helped = capsys.readouterr().out
+        assert code == 0, (command, helped)
+        assert "examples:" in helped and "apivideo " in helped, command
+        if len(command) == 2 or command[0] == "upload":
+            assert "global options" in helped and "--host URL" in helped, command
 
 
 # -- emulator and demo ---------------------------------------------------------------------------------------
@@ -365,22 +326,18 @@ def test_version_and_help_with_examples() -> None:
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT delivery")
 def test_emulator_command_serves_until_ctrl_c() -> None:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "apivideo", "emulator"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(), cwd=ROOT,
-    )  # fmt: skip
+    proc = popen("emulator")
     assert proc.stdout is not None
-    lines = [proc.stdout.readline() for _ in range(3)]
+    lines = [proc.stdout.readline().decode() for _ in range(3)]
     host = next(line.split(": ", 1)[1].strip() for line in lines if line.startswith("host:"))
     key = next(line.split(": ", 1)[1].strip() for line in lines if line.startswith("api key:"))
     try:
-        env = _env(APIVIDEO_API_KEY=key)
-        run = cli("--host", host, "videos", "list", "--json", env=env)
+        run = cli("--host", host, "videos", "list", "--json", environ=env(APIVIDEO_API_KEY=key))
         assert (run.code, run.out.strip()) == (0, "[]")
     finally:
         proc.send_signal(signal.SIGINT)
-        proc.communicate(timeout=10)
-    assert proc.returncode == 0
+        stopped = finish(proc)
+    assert stopped.code == 0, stopped
 
 
 def test_demo_end_to_end() -> None:
@@ -407,6 +364,44 @@ def test_parse_size_rejects(text: str) -> None:
 
     with pytest.raises(argparse.ArgumentTypeError):
         parse_size(text)
+
+
+def test_option_ranges_are_the_sdk_limits(client: apivideo.AuthenticatedApiClient) -> None:
+    from apivideo.cli import _table
+    from apivideo.configuration import MAX_CHUNK_SIZE, MIN_CHUNK_SIZE, Configuration
+
+    assert _table.CHUNK_SIZE_RANGE == (MIN_CHUNK_SIZE, MAX_CHUNK_SIZE)
+    low, high = _table.CONCURRENCY_RANGE
+    Configuration(upload_concurrency=low)
+    Configuration(upload_concurrency=high)
+    for wrong in (low - 1, high + 1):
+        with pytest.raises(apivideo.ApiValueError):
+            Configuration(upload_concurrency=wrong)
+    low, high = _table.PAGE_SIZE_RANGE
+    for fetch in (VideosApi(client).list, UploadTokensApi(client).list):
+        assert fetch(page_size=high).pagination.page_size == high
+        for wrong in (low - 1, high + 1):
+            with pytest.raises(apivideo.ApiValueError):
+                fetch(page_size=wrong)
+    low, high = _table.TTL_RANGE
+    for wrong in (low - 1, high + 1):
+        with pytest.raises(apivideo.ApiValueError):
+            UploadTokensApi(client).create_token(TokenCreationPayload(ttl=wrong))
+
+
+def test_sdk_messages_are_told_with_the_options() -> None:
+    from apivideo.cli._errors import in_cli_terms
+    from apivideo.cli._table import UPLOAD, VIDEOS
+
+    videos_list, videos_get = VIDEOS.commands[:2]
+    assert in_cli_terms("VideosApi.list() argument 'page_size': must be <= 100", videos_list) == (
+        "--page-size: must be <= 100"
+    )
+    assert in_cli_terms("VideosApi.get(): 'video_id' must not be empty", videos_get) == "ID must not be empty"
+    assert in_cli_terms("upload_concurrency must be an int from 1 to 16, got 17", UPLOAD).startswith(
+        "--concurrency must be"
+    )
+    assert in_cli_terms("chunk_size must be between 5 MiB", UPLOAD) == "--chunk-size must be between 5 MiB"
 
 
 def test_progress_bar_on_a_terminal_and_lines_otherwise() -> None:
