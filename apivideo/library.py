@@ -96,6 +96,44 @@ def title_from_name(path: str) -> str:
     return " ".join(stem.replace("_", " ").replace("-", " ").split()) or stem
 
 
+# Metadata keys of the opt-in content fingerprint (``skip_existing=True``).
+FINGERPRINT_KEY = "apivideo-fingerprint"
+SHA256_KEY = "apivideo-sha256"
+
+
+def content_key(path: PathLike) -> str:
+    """A cheap key of a file's content: its size and the SHA-256 of its first and last MiB (reads 2 MiB)."""
+    from apivideo.journal import fingerprint
+
+    sample = fingerprint(os.fspath(path))
+    return f"v1:{sample['size']}:{sample['sample_sha256']}"
+
+
+def find_uploaded(client: Any, path: PathLike, key: Optional[str] = None) -> Optional[Any]:
+    """Is this file already on api.video? The oldest video whose metadata carries the file's content key and
+    whose upload is complete, or None. Works from any machine: it asks api.video, not a local record."""
+    videos = VideosApi(client)
+    for video in _candidates(videos, key or content_key(path)):
+        if _complete(videos, video.video_id):
+            return video
+    return None
+
+
+def _candidates(videos: VideosApi, key: str) -> List[Any]:
+    from apivideo.pagination import paginate
+
+    found = list(paginate(videos.list, metadata={FINGERPRINT_KEY: key}, page_size=100))
+    return sorted(found, key=lambda v: (str(v.created_at or ""), v.video_id))
+
+
+def _complete(videos: VideosApi, video_id: str) -> bool:
+    try:
+        ingest = videos.get_status(video_id).ingest
+    except NotFoundException:
+        return False
+    return getattr(ingest, "status", None) in ("uploaded", "ingesting", "ingested")
+
+
 def upload_file(
     client: Any,
     path: PathLike,
@@ -103,42 +141,101 @@ def upload_file(
     title: Optional[str] = None,
     journal: Union[bool, PathLike, UploadJournal] = True,
     payload: Optional[VideoCreationPayload] = None,
+    skip_existing: bool = False,
     **options: Any,
 ) -> FileResult:
     """Create a video for ``path`` and upload the file, continuing the video of an earlier, unfinished upload of
     the same content when the journal has one. ``options`` are passed to :meth:`VideosApi.upload`
-    (``_progress_listener``, ``cancel``, ``max_bandwidth``, ``verify``...). Raises what the upload raises."""
+    (``_progress_listener``, ``cancel``, ``max_bandwidth``, ``verify``...). Raises what the upload raises.
+
+    With ``skip_existing``, the video carries the file's content key in its metadata (``apivideo-fingerprint``,
+    and ``apivideo-sha256`` once the upload sent the whole file in order), and a file whose key an uploaded video
+    already carries is not sent again, whichever machine uploaded it; an unfinished one is continued. Two workers
+    that start the same file at the same moment settle on the oldest video.
+    """
     path = os.fspath(path)
     size = os.path.getsize(path)
     result = FileResult(path, size)
     started = time.monotonic()
     videos = VideosApi(client)
+    key = content_key(path) if skip_existing else None
+    if key is not None:
+        done = find_uploaded(client, path, key)
+        if done is not None:
+            result.status, result.video_id = SKIPPED, done.video_id
+            result.seconds = time.monotonic() - started
+            return result
     book = _journal(journal)
     entry = book.open(client.configuration.host, path, client.configuration.chunk_size) if book else None
     try:
         if entry is not None and entry.replaced_video:
             result.note = f"changed since its upload to {entry.replaced_video} started: uploaded to a new video"
         video_id = entry.video_id if entry is not None else None
-        if video_id is not None:
-            try:
-                videos.get_status(video_id)
-                result.status = RESUMED
-            except NotFoundException:  # the video of the unfinished upload was deleted meanwhile
-                video_id = None
-        if video_id is None:
-            creation = payload or VideoCreationPayload(title=title or title_from_name(path))
-            video_id = videos.create(creation).video_id
-            if entry is not None:
-                entry.record_video(video_id)
+        if video_id is not None and not _exists(videos, video_id):
+            video_id = None  # the video of the unfinished upload was deleted meanwhile
+        result.status = RESUMED
+        if video_id is None and key is not None:
+            video_id, adopted = _claim(videos, key, payload, title, path)
+            result.status = RESUMED if adopted else UPLOADED
+        elif video_id is None:
+            video_id = videos.create(payload or VideoCreationPayload(title=title or title_from_name(path))).video_id
             result.status = UPLOADED
+        if entry is not None:
+            entry.record_video(video_id)
         result.video_id = video_id
-        videos.upload(video_id, path, journal=entry if entry is not None else False, **options)
+        digest = None
+        if key is not None:
+            from apivideo.transfer import ContentDigest
+
+            digest = options.setdefault("digest", ContentDigest())
+        resume = result.status == RESUMED
+        videos.upload(video_id, path, journal=entry if entry is not None else False, resume=resume, **options)
+        if digest is not None and digest.hexdigest(size):
+            _add_metadata(videos, video_id, {SHA256_KEY: digest.hexdigest(size)})
     except BaseException:
         if entry is not None:
             entry.release()
         raise
     result.seconds = time.monotonic() - started
     return result
+
+
+def _exists(videos: VideosApi, video_id: str) -> bool:
+    try:
+        videos.get_status(video_id)
+        return True
+    except NotFoundException:
+        return False
+
+
+def _claim(
+    videos: VideosApi, key: str, payload: Optional[VideoCreationPayload], title: Optional[str], path: str
+) -> tuple[str, bool]:
+    """(video id, whether it already existed): the video this file goes to when deduplicating. An unfinished one
+    carrying its key (another worker's, or a crashed run's) is continued; else a new one is made, after which the
+    oldest video with the key wins and a younger one made at the same moment is deleted, so two workers that
+    start together end up uploading into one video."""
+    from apivideo.model.metadata import Metadata
+
+    existing = _candidates(videos, key)
+    if existing:
+        return str(existing[0].video_id), True
+    creation = payload or VideoCreationPayload(title=title or title_from_name(path))
+    creation.metadata = [*(creation.metadata or []), Metadata(key=FINGERPRINT_KEY, value=key)]
+    mine = videos.create(creation).video_id
+    oldest = _candidates(videos, key)[0].video_id
+    if oldest != mine:
+        videos.delete(mine)
+    return str(oldest), oldest != mine
+
+
+def _add_metadata(videos: VideosApi, video_id: str, values: dict[str, str]) -> None:
+    from apivideo.model.metadata import Metadata
+    from apivideo.model.video_update_payload import VideoUpdatePayload
+
+    current = [m for m in (videos.get(video_id).metadata or []) if m.key not in values]
+    update = [*current, *(Metadata(key=k, value=v) for k, v in values.items())]
+    videos.update(video_id, VideoUpdatePayload(metadata=update))
 
 
 def upload_files(
@@ -153,13 +250,15 @@ def upload_files(
     dry_run: bool = False,
     on_result: Optional[Callable[[FileResult], Any]] = None,
     cancel: Any = None,
+    skip_existing: bool = False,
     **options: Any,
 ) -> List[FileResult]:
     """Upload every file of ``paths`` (see :func:`find_files`), ``jobs`` files at a time, each to a video of its
     own titled ``title(path)`` (default: :func:`title_from_name`). A file whose upload the journal says is
     unfinished is continued; a failure is recorded in its result and the other files go on. ``on_result`` is
     called as each file ends; ``cancel`` (a ``threading.Event``) stops every upload, leaving them resumable.
-    With ``dry_run`` nothing is sent and every result is ``planned``. Results come in the order of the files."""
+    With ``dry_run`` nothing is sent and every result is ``planned``. ``skip_existing`` skips files already on
+    api.video (see :func:`upload_file`). Results come in the order of the files."""
     if not isinstance(jobs, int) or isinstance(jobs, bool) or not 1 <= jobs <= 16:
         raise ApiValueError(f"upload_files() argument 'jobs': expected an int from 1 to 16, got {jobs!r}")
     files = find_files(paths, recursive, include)
@@ -180,7 +279,8 @@ def upload_files(
         else:
             try:
                 done = upload_file(client, result.path, title=(title or title_from_name)(result.path),
-                                   journal=book or False, cancel=cancel, **options)  # fmt: skip
+                                   journal=book or False, cancel=cancel, skip_existing=skip_existing,
+                                   **options)  # fmt: skip
                 result.status, result.video_id, result.note = done.status, done.video_id, done.note
             except (OpenApiException, OSError) as exc:
                 result.status, result.error = FAILED, _one_line(exc)

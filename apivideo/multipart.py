@@ -176,10 +176,12 @@ class MultipartBody:
             return
         transfer.begin(self.part)
         yield self.head
+        position = self.offset
         for block in self.source.blocks(self.offset, self.length):
-            transfer.before_block(len(block))
+            transfer.before_block(position, block)
             yield block  # resumed once the block is on the wire
             transfer.sent(self.part, len(block))
+            position += len(block)
         yield self.tail
 
 

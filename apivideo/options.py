@@ -13,13 +13,15 @@ if TYPE_CHECKING:
 
     from apivideo.journal import JournalEntry, UploadJournal
     from apivideo.retry import RetryPolicy
+    from apivideo.transfer import ContentDigest
 
 ProgressListener = Callable[[int, Optional[int]], None]
 
 
 class CallOptions(TypedDict, total=False):
     """Per-call options: the official client's, plus ``_retries``, ``_headers`` and, for chunked uploads,
-    ``resume``, ``journal``, ``verify``, ``cancel`` (a ``threading.Event``) and ``max_bandwidth`` (bytes/s)."""
+    ``resume``, ``journal``, ``verify``, ``cancel`` (a ``threading.Event``), ``max_bandwidth`` (bytes/s) and
+    ``digest`` (a :class:`~apivideo.transfer.ContentDigest` fed with the bytes sent)."""
 
     async_req: bool
     _return_http_data_only: bool
@@ -36,9 +38,10 @@ class CallOptions(TypedDict, total=False):
     verify: bool
     cancel: Any
     max_bandwidth: float
+    digest: ContentDigest
 
 
-UPLOAD_ONLY = frozenset({"resume", "journal", "verify", "cancel", "max_bandwidth"})
+UPLOAD_ONLY = frozenset({"resume", "journal", "verify", "cancel", "max_bandwidth", "digest"})
 CALL_OPTIONS = frozenset(CallOptions.__annotations__) - UPLOAD_ONLY
 UPLOAD_OPTIONS = CALL_OPTIONS | UPLOAD_ONLY
 RETURN_FORM = frozenset({"_preload_content", "_return_http_data_only", "async_req"})

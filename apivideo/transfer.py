@@ -18,6 +18,31 @@ from apivideo.exceptions import OpenApiException
 MIB = 1024 * 1024
 
 
+class ContentDigest:
+    """The SHA-256 of a file, computed from the bytes its upload sends, so it costs no extra read.
+
+    ``hexdigest(size)`` is None unless the upload sent every byte once in order (``upload_concurrency`` 1, not
+    resumed): blocks out of order, or sent again by a retry, are not hashed twice.
+    """
+
+    def __init__(self) -> None:
+        import hashlib
+
+        self._hash = hashlib.sha256()
+        self._position = 0
+        self._lock = threading.Lock()
+
+    def feed(self, offset: int, block: bytes) -> None:
+        with self._lock:
+            if offset == self._position:
+                self._hash.update(block)
+                self._position += len(block)
+
+    def hexdigest(self, size: int) -> Optional[str]:
+        with self._lock:
+            return self._hash.hexdigest() if self._position == size else None
+
+
 class Cancelled(OpenApiException):
     """Raised inside a request body when the upload's cancel event is set (turned into an UploadCancelled)."""
 
@@ -32,12 +57,14 @@ class Transfer:
         cancel: Any = None,
         max_bandwidth: Optional[float] = None,
         sleep: Callable[[float], Any] = time.sleep,
+        digest: Optional[ContentDigest] = None,
     ) -> None:
         self.total = total
         self.listener = listener
         self.cancel = cancel
         self.rate = max_bandwidth
         self.sleep = sleep
+        self.digest = digest
         self.acked = 0
         self.shown = 0
         self.reported = -1
@@ -61,17 +88,20 @@ class Transfer:
         with self.lock:
             self.in_flight[part] = 0
 
-    def before_block(self, size: int) -> None:
-        """Before ``size`` bytes go out: stop if cancelled, wait if the bandwidth cap says so."""
+    def before_block(self, offset: int, block: bytes) -> None:
+        """Before ``block`` (at ``offset`` in the file) goes out: stop if cancelled, wait if the bandwidth cap says
+        so, and hash it when a content digest is kept."""
         self.check()
         if self.rate:
             with self.lock:
                 now = time.monotonic()
                 start = max(self.next_free, now)
-                self.next_free = start + size / self.rate
+                self.next_free = start + len(block) / self.rate
             if start > now:
                 self.sleep(start - now)
                 self.check()
+        if self.digest is not None:
+            self.digest.feed(offset, block)
 
     def sent(self, part: Hashable, size: int) -> None:
         with self.lock:

@@ -85,8 +85,9 @@ class ChunkedUpload:
         self.size: Optional[int] = None
         self.sending = {k: v for k, v in options.items() if k not in RETURN_FORM}  # every answer is read
         self.transfer = Transfer(
-            None, options.get("_progress_listener"), options.get("cancel"), options.get("max_bandwidth"), client._sleep
-        )
+            None, options.get("_progress_listener"), options.get("cancel"), options.get("max_bandwidth"), client._sleep,
+            options.get("digest"),
+        )  # fmt: skip
         self.entry: Optional[JournalEntry] = None
         self.done = 0
         self.parts = 0

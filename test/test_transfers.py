@@ -8,6 +8,7 @@ import json
 import logging
 import os
 import threading
+import time
 
 import pytest
 
@@ -159,12 +160,12 @@ def test_cancel_from_another_thread_stops_within_a_block_and_resumes(emu, client
 def test_bandwidth_cap_is_shared_by_parallel_parts(emu, client, videos):
     client.configuration.upload_concurrency = 3
     video_id = videos.create(VideoCreationPayload(title="capped")).video_id
-    waits = []
-    client._sleep = waits.append  # the cap's waits, without waiting
+    planned = []  # when each block was allowed to leave, without waiting for it
+    client._sleep = lambda seconds: planned.append(time.monotonic() + seconds)
     videos.upload(video_id, _data(3 * CHUNK, seed=7), max_bandwidth=10 * MIB)
-    # The sleeps are skipped, so each wait is measured from the same moment: the last of the 15 blocks of 1 MiB
-    # may leave 1.4 s after the first, as at 10 MiB/s; three separate budgets would have let it leave at 0.4 s.
-    assert max(waits) == pytest.approx(1.4, abs=0.05)
+    # 15 blocks of 1 MiB at 10 MiB/s leave 0.1 s apart: from the second to the last, 1.3 s, whichever part they
+    # belong to (three separate budgets would have spread them over 0.4 s only).
+    assert len(planned) == 14 and max(planned) - min(planned) == pytest.approx(1.3, abs=0.01)
 
 
 # --------------------------------------------------------------------------- a whole library
