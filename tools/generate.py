@@ -749,7 +749,37 @@ def _example_value(tp: str, enum: Optional[Tuple[str, ...]], example: Any, name:
         return repr(example)
     if tp == "bool" and isinstance(example, bool):
         return repr(example)
+    if name in EXAMPLE_VALUES:
+        return json.dumps(EXAMPLE_VALUES[name])
     return {"int": "1", "float": "1.0", "bool": "True"}.get(tp, json.dumps(f"my-{name.replace('_', '-')}"))
+
+
+# Placeholders of the examples (stated in docs/README.md and README.md): ``__API_KEY__`` is the caller's key,
+# ``__VIDEO_ID__`` and the like the id of an object of that kind that exists, ``/path/to/NAME`` a file of theirs.
+# test/test_doc_examples.py gives each one a value against the local emulator and runs every example.
+ID_NAMES = {"token": "upload_token"}  # parameters that hold an id under another name
+EXAMPLE_VALUES = {"timecode": "00:00:05.00"}  # valid values for fields the spec gives a pattern but no example
+
+
+def _id_placeholder(name: str, path: str = "") -> Optional[str]:
+    """``__VIDEO_ID__`` for an id parameter or field (``__DISCARDED_VIDEO_ID__`` on the discarded routes)."""
+    name = ID_NAMES.get(name, name)
+    if not (name.endswith("_id") or name == "upload_token"):
+        return None
+    return f"__{'DISCARDED_' if path.startswith('/discarded/') else ''}{name.upper()}__"
+
+
+def _example_file(op: OpRec) -> str:
+    """A file path that says what the operation uploads."""
+    if op.upload == "chunked":
+        return "/path/to/video.mp4"
+    if "thumbnail" in op.method:
+        return "/path/to/thumbnail.jpg"
+    if op.tag in ("Captions", "Chapters"):
+        return f"/path/to/{op.tag.lower()}.vtt"
+    if "logo" in op.method:
+        return "/path/to/logo.png"
+    return "/path/to/watermark.png"
 
 
 def _model_example(cls: str, reader: Reader, imports: Set[str], indent: str = "    ") -> str:
@@ -767,10 +797,22 @@ def _model_example(cls: str, reader: Reader, imports: Set[str], indent: str = " 
             ex = schema_props.get(f.wire, {}).get("example")
             item = ex[0] if isinstance(ex, list) and ex else None
             value = "[" + _example_value(inner, f.enum, item, f.name) + "]"
+        elif f.tp == "str" and _id_placeholder(f.name):
+            value = _id_placeholder(f.name) or ""
         else:
             value = _example_value(f.tp, f.enum, schema_props.get(f.wire, {}).get("example"), f.name)
         args.append(f"{f.name}={value}")
+    if not args:  # nothing required: show the schema's own example when it is a few plain values
+        example = _schema_of(reader, rec).get("example")
+        if isinstance(example, dict) and all(isinstance(v, (str, bool, int, float)) for v in example.values()):
+            by_wire = {f.wire: f for f in rec.fields}
+            args = [f"{by_wire[k].name}={v!r}" for k, v in example.items() if k in by_wire]
     return f"{cls}({', '.join(args)})"
+
+
+def _schema_of(reader: Reader, rec: ModelRec) -> Dict[str, Any]:
+    key = next((k for k, c in reader.ref_class.items() if c == rec.cls), None)
+    return reader.schemas[key] if key else {}
 
 
 def _props_of(reader: Reader, rec: ModelRec) -> Dict[str, Any]:
@@ -782,7 +824,9 @@ def render_api_doc(tag: str, ops: List[OpRec], reader: Reader) -> str:
     cls = api_class(tag)
     mod = api_module(tag)
     out = [MD_HEADER, f"# apivideo.api.{mod}.{cls}", "", TAG_DOCS.get(tag, tag), "",
-           "All paths are relative to the configured host (`https://ws.api.video` in production).", "",
+           "All paths are relative to the configured host (`https://ws.api.video` in production). In the examples,",
+           "`__API_KEY__` stands for your API key, `__VIDEO_ID__` and the like for the id of one of your objects, and",
+           "`/path/to/...` for one of your files (see [the examples](README.md#examples)).", "",
            "Method | HTTP request | Description", "------ | ------------ | -----------"]  # fmt: skip
     for op in ops:
         out.append(f"[**{op.method}**](#{op.method}) | **{op.http_method}** {op.path} | {op.doc}")
@@ -792,7 +836,7 @@ def render_api_doc(tag: str, ops: List[OpRec], reader: Reader) -> str:
         sig = [f"{p.name}: {p.tp}" for p in req]
         opt = [f"{p.name}: Optional[{p.tp}] = None" for p in op.params if not p.required]
         sig += ["*"] + opt if opt else []
-        out += ["", f"## {op.method}", "", "```python",
+        out += ["", f"## {op.method}", "", "```text",
                 f"{op.method}({', '.join(sig + ['**options'])}) -> {ret}", "```", "",
                 f"{op.doc}.", "", "### Example", "", "```python"]  # fmt: skip
         imports: Set[str] = set()
@@ -804,6 +848,8 @@ def render_api_doc(tag: str, ops: List[OpRec], reader: Reader) -> str:
                 setup.append(f"    {p.name} = {_model_example(p.model, reader, imports)}")
             elif p.where == "file":
                 file_open = p.name
+            elif p.tp == "str" and _id_placeholder(p.name, op.path):
+                setup.append(f"    {p.name} = {_id_placeholder(p.name, op.path)}")
             else:
                 setup.append(f"    {p.name} = {_example_value(p.tp, p.enum, p.example, p.name)}")
             args.append(p.name)
@@ -811,7 +857,7 @@ def render_api_doc(tag: str, ops: List[OpRec], reader: Reader) -> str:
         body = ["    try:"]
         ind = "        "
         if file_open:
-            body = ["    try:", f'        with open("my-file", "rb") as {file_open}:']
+            body = ["    try:", f'        with open("{_example_file(op)}", "rb") as {file_open}:']
             ind = "            "
         body.append(f"{ind}{'api_response = ' if op.response else ''}{call}")
         if op.response:
@@ -894,7 +940,22 @@ def render_docs_index(reader: Reader, tags: List[str]) -> str:
            "- [The command line](cli.md): `apivideo upload`, `videos`, `tokens`, `emulator`, `demo`",
            "- Lists across pages: `apivideo.pagination.paginate` and `iter_pages`",
            "- Webhooks: `apivideo.webhooks.parse_event` verifies the signature and types the event",
-           "", "## Endpoints", "",
+           "", "## Examples", "",
+           "Every `python` example of these pages, the guides and the top-level README runs as written in the test",
+           "suite, against the local emulator, with these placeholders for what only you have:", "",
+           "- `__API_KEY__`: your API key (the tests use the emulator's key and send the production and sandbox hosts",
+           "  to the emulator);",
+           "- `__VIDEO_ID__`, `__LIVE_STREAM_ID__`, `__PLAYER_ID__`, `__WATERMARK_ID__`, `__WEBHOOK_ID__`,",
+           "  `__SUMMARY_ID__`, `__UPLOAD_TOKEN__`, `__DISCARDED_VIDEO_ID__`: the id of one of your objects of that",
+           "  kind (the tests create a fresh one for each example; the video has English captions and chapters, the",
+           "  discarded video was deleted);",
+           "- `/path/to/NAME`: one of your files (the tests write one: a video of 5 MiB and more, a small image, a",
+           "  WebVTT file);",
+           "- `http://127.0.0.1:8080`: a local emulator, as `apivideo emulator --port 8080` serves.", "",
+           "The examples of a page run in order, sharing their names like an interactive session that follows the",
+           "page. A function named `test_...` that an example defines is called, as pytest would. The rare example",
+           "that cannot run offline starts with the comment `# not run: <reason>`, and is only compiled.", "",
+           "## Endpoints", "",
            "Class | Module | Methods", "----- | ------ | -------"]  # fmt: skip
     for tag in tags:
         n = sum(1 for op in reader.ops if op.tag == tag)
