@@ -23,7 +23,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 BLOCK = 1024 * 1024
 
-# The video shape of the API reference's list example (shared/payloads/videos/list/responses/200.json),
+# The video shape of the API reference's list example (spec/payloads/videos/list/responses/200.json),
 # used when that file is not at hand.
 FALLBACK_VIDEO: Dict[str, Any] = {
     "videoId": "vi4blUQJFrYWbaG44NChkH27",

@@ -36,10 +36,7 @@ RESULTS_DIR = HERE / "results"
 README = HERE / "README.md"
 BEGIN, END = "<!-- results:begin -->", "<!-- results:end -->"
 MiB = 1024 * 1024
-EXAMPLE_CANDIDATES = [
-    Path("/work/shared/payloads/videos/list/responses/200.json"),
-    REPO.parent / "shared" / "payloads" / "videos" / "list" / "responses" / "200.json",
-]
+EXAMPLE_CANDIDATES = [REPO / "spec" / "payloads" / "videos" / "list" / "responses" / "200.json"]
 PHASES = ("import", "decode", "list", "get", "threads", "exit", "upload")
 IMPORT_CODE = {
     "ours": "from apivideo.api.videos_api import VideosApi",

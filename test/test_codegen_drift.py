@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SPEC = REPO.parent / "shared" / "openapi" / "oas_apivideo.yaml"
+SPEC = REPO / "spec" / "oas_apivideo.yaml"
 
 
 def test_generated_files_match_the_spec() -> None:

@@ -14,7 +14,7 @@ import pytest
 
 from apivideo.endpoint import Operation
 
-SPEC = Path(__file__).resolve().parents[2] / "shared" / "openapi" / "oas_apivideo.yaml"
+SPEC = Path(__file__).resolve().parents[1] / "spec" / "oas_apivideo.yaml"
 METHODS = ("get", "post", "put", "patch", "delete")
 
 

@@ -18,13 +18,8 @@ from apivideo.model.video_creation_payload import VideoCreationPayload
 from apivideo.model.video_update_payload import VideoUpdatePayload
 from apivideo.model.videos_list_response import VideosListResponse
 
-PAYLOAD = Path(__file__).resolve().parents[2] / "shared" / "payloads" / "videos" / "get" / "responses" / "200.json"
-VIDEO = (
-    json.loads(PAYLOAD.read_text())
-    if PAYLOAD.exists()
-    else {"videoId": "vi1", "title": "t", "publishedAt": "2019-12-16T08:25:51+00:00", "assets": {"hls": "h"},
-          "metadata": [{"key": "k", "value": "v"}], "tags": ["a"]}
-)  # fmt: skip
+PAYLOAD = Path(__file__).resolve().parents[1] / "spec" / "payloads" / "videos" / "get" / "responses" / "200.json"
+VIDEO = json.loads(PAYLOAD.read_text(encoding="utf-8"))  # a video as the API answers it
 
 
 def test_decoding_types_fields_and_nested_models():

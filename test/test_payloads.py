@@ -1,4 +1,4 @@
-"""The recorded api.video responses (/work/shared/payloads) go through the SDK without loss.
+"""The recorded api.video responses (spec/payloads) go through the SDK without loss.
 
 - every success payload decodes into the model its operation declares, and ``to_wire()`` gives back the same JSON
   (compared as parsed JSON, nulls kept);
@@ -32,10 +32,10 @@ from apivideo.exceptions import (
 )
 from apivideo.model_utils import Model
 
-PAYLOADS = Path(__file__).resolve().parents[2] / "shared" / "payloads"
-SPEC = Path(__file__).resolve().parents[2] / "shared" / "openapi" / "oas_apivideo.yaml"
+PAYLOADS = Path(__file__).resolve().parents[1] / "spec" / "payloads"
+SPEC = Path(__file__).resolve().parents[1] / "spec" / "oas_apivideo.yaml"
 
-if not PAYLOADS.is_dir():  # pragma: no cover - the payloads are part of the shared workspace
+if not PAYLOADS.is_dir():  # pragma: no cover - spec/ ships with the tests
     pytest.skip(f"payloads not found at {PAYLOADS}", allow_module_level=True)
 
 EXCEPTIONS = {

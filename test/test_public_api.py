@@ -12,7 +12,7 @@ import pytest
 
 import apivideo
 
-SURFACE = Path(__file__).resolve().parents[2] / "shared" / "surface" / "official-1.4.7.txt"
+SURFACE = Path(__file__).resolve().parent / "data" / "official-surface-1.4.7.txt"
 
 
 def _sections() -> Dict[str, List[str]]:

@@ -57,11 +57,11 @@ from apivideo.model.video_thumbnail_pick_payload import VideoThumbnailPickPayloa
 from apivideo.model.video_update_payload import VideoUpdatePayload  # noqa: E402
 from apivideo.model.webhooks_creation_payload import WebhooksCreationPayload  # noqa: E402
 
-SPEC_PATH = Path(__file__).resolve().parents[3] / "shared" / "openapi" / "oas_apivideo.yaml"
+SPEC_PATH = Path(__file__).resolve().parents[2] / "spec" / "oas_apivideo.yaml"
 SERVER = "https://ws.api.video"
 METHODS = ("get", "post", "put", "patch", "delete")
 
-if not SPEC_PATH.is_file():  # pragma: no cover - the spec is part of the shared workspace
+if not SPEC_PATH.is_file():  # pragma: no cover - spec/ ships with the tests
     pytest.skip(f"spec not found at {SPEC_PATH}", allow_module_level=True)
 
 
