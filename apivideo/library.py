@@ -189,7 +189,24 @@ def upload_file(
 
             digest = options.setdefault("digest", ContentDigest())
         resume = result.status == RESUMED
-        videos.upload(video_id, path, journal=entry if entry is not None else False, resume=resume, **options)
+        try:
+            videos.upload(video_id, path, journal=entry if entry is not None else False, resume=resume, **options)
+        except ApiException:
+            if key is None or not _complete(videos, video_id):
+                raise
+            # Another worker uploading the same file completed the video first: it holds this very content.
+            result.status, result.note = SKIPPED, "completed by another upload of the same file"
+            if entry is not None:
+                entry.complete()
+            digest = None
+        if key is not None and result.status != SKIPPED:
+            canonical = _candidates(videos, key)[0].video_id
+            # Created in the same instant as another worker's video, and younger: once that one is complete,
+            # give way to it (ours is deleted), so the file ends in one video.
+            if canonical != video_id and _wait_complete(videos, canonical, time.monotonic() - started + 60):
+                videos.delete(video_id)
+                result.status, result.video_id, digest = SKIPPED, canonical, None
+                result.note = "another upload of the same file started at the same moment"
         if digest is not None and digest.hexdigest(size):
             _add_metadata(videos, video_id, {SHA256_KEY: digest.hexdigest(size)})
     except BaseException:
@@ -198,6 +215,16 @@ def upload_file(
         raise
     result.seconds = time.monotonic() - started
     return result
+
+
+def _wait_complete(videos: VideosApi, video_id: str, timeout: float) -> bool:
+    deadline, delay = time.monotonic() + timeout, 0.1
+    while not _complete(videos, video_id):
+        if time.monotonic() + delay > deadline:
+            return False
+        time.sleep(delay)
+        delay = min(5.0, delay * 2)
+    return True
 
 
 def _exists(videos: VideosApi, video_id: str) -> bool:
