@@ -550,8 +550,9 @@ def test_other_resources_smoke(api):
     assert problem_of(api.call("GET", "/data/metrics/bogus/count"), 400)["name"] == "metric"
     b = api.call("GET", "/data/buckets/play/media-type").json()
     assert b["pagination"]["itemsTotal"] == 2
+    # points are aligned on the interval: a day that does not start on the hour spans 25 hours
     ts = api.call("GET", "/data/timeseries/play?interval=hour").json()
-    assert ts["context"]["interval"] == "hour" and ts["pagination"]["itemsTotal"] == 24
+    assert ts["context"]["interval"] == "hour" and ts["pagination"]["itemsTotal"] in (24, 25)
     problem_of(api.call("GET", "/data/buckets/play/nope"), 400)
 
 

@@ -1,17 +1,13 @@
-"""Secondary resources: live streams, captions, chapters, players, watermarks, webhooks,
-summaries, tags and analytics."""
+"""Secondary resources: live streams, captions, chapters, players, watermarks, webhooks, summaries and tags."""
 
 from __future__ import annotations
 
 import secrets
-import time
 import uuid
-from datetime import datetime, timedelta
 from typing import Any
 
 from ._common import (
     DOCS,
-    UTC,
     check_image,
     check_language,
     clean,
@@ -20,11 +16,8 @@ from ._common import (
     not_found,
     now_iso,
     paginate,
-    parse_iso,
     problem,
-    q_bool,
     q_enum,
-    required,
     sort_items,
     v_bool,
     v_str,
@@ -659,116 +652,3 @@ def list_tags(ctx: Ctx) -> Result:
         items, ctx.query, {"value": lambda t: t["value"], "videoCount": lambda t: t["videoCount"]}, default="value"
     )
     return 200, paginate(items, ctx.query, ctx.host, "/tags")
-
-
-# --- analytics --------------------------------------------------------------------------------
-
-AGG_METRICS = ("play", "start", "end", "impression", "impression-time", "watch-time", "ccv", "view")
-AGGREGATIONS = ("count", "rate", "total", "average", "sum", "peak", "live")
-BUCKET_METRICS = ("play", "play-rate", "play-total", "start", "end", "impression", "ccv-peak", "ccv-average", "view")
-BREAKDOWNS = (
-    "media-id",
-    "media-type",
-    "continent",
-    "country",
-    "device-type",
-    "operating-system",
-    "browser",
-    "referrer",
-)
-SERIES_METRICS = ("play", "play-rate", "start", "end", "impression", "ccv-peak", "ccv-average", "view")
-INTERVALS = {"minute": 60, "hour": 3600, "day": 86400}
-
-
-def _enum_path(value: str, allowed: Any, name: str) -> str:
-    if value not in allowed:
-        raise invalid(name, f"This value must be one of: {', '.join(allowed)}.")
-    return value
-
-
-def _timeframe(ctx: Ctx) -> Any:
-    now = datetime.now(UTC).replace(microsecond=0)
-    bounds = []
-    for name, default in (("from", now - timedelta(days=1)), ("to", now)):
-        raw = ctx.q(name)
-        if raw is None:
-            bounds.append(default)
-            continue
-        parsed = parse_iso(raw)
-        if parsed is None:
-            raise problem(
-                400,
-                "request-invalid-query-parameter",
-                "A query parameter is invalid.",
-                name,
-                "This value must be an ISO-8601 date-time.",
-            )
-        bounds.append(parsed.replace(microsecond=0))
-    start, end = bounds
-    if start > end:
-        raise problem(
-            400,
-            "request-invalid-query-parameter",
-            "A query parameter is invalid.",
-            "from",
-            'The "from" date must be before the "to" date.',
-        )
-    q_bool(ctx.query, "unique")
-    q_enum(ctx.query, "viewDuration", ["3s", "5s", "10s", "30s"])
-    return start, end
-
-
-def _tf(start: datetime, end: datetime) -> dict[str, str]:
-    return {"from": start.isoformat(), "to": end.isoformat()}
-
-
-@router.add("GET", "/data/metrics/{metric}/{aggregation}")
-def aggregated_metrics(ctx: Ctx) -> Result:
-    metric = _enum_path(ctx.params["metric"], AGG_METRICS, "metric")
-    aggregation = _enum_path(ctx.params["aggregation"], AGGREGATIONS, "aggregation")
-    start, end = _timeframe(ctx)
-    return 200, {"context": {"metric": metric, "aggregation": aggregation, "timeframe": _tf(start, end)}, "data": 0.0}
-
-
-@router.add("GET", "/data/buckets/{metric}/{breakdown}")
-def metrics_breakdown(ctx: Ctx) -> Result:
-    metric = _enum_path(ctx.params["metric"], BUCKET_METRICS, "metric")
-    breakdown = _enum_path(ctx.params["breakdown"], BREAKDOWNS, "breakdown")
-    start, end = _timeframe(ctx)
-    with ctx.state.lock:
-        if breakdown == "media-id":
-            dims: list[str] = list(ctx.state.videos) + list(ctx.state.live_streams)
-        elif breakdown == "media-type":
-            dims = ["video", "live-stream"]
-        else:
-            dims = []
-    items = [{"dimensionValue": d, "metricValue": 0} for d in dims]
-    items = sort_items(
-        items, ctx.query, {"metricValue": lambda x: x["metricValue"], "dimensionValue": lambda x: x["dimensionValue"]}
-    )
-    body = paginate(items, ctx.query, ctx.host, ctx.path)
-    return 200, {"context": {"metric": metric, "breakdown": breakdown, "timeframe": _tf(start, end)}, **body}
-
-
-@router.add("GET", "/data/timeseries/{metric}")
-def metrics_over_time(ctx: Ctx) -> Result:
-    metric = _enum_path(ctx.params["metric"], SERIES_METRICS, "metric")
-    start, end = _timeframe(ctx)
-    interval = q_enum(ctx.query, "interval", list(INTERVALS))
-    if interval is None:
-        interval = "hour" if (end - start) <= timedelta(days=2) else "day"
-    step = INTERVALS[interval]
-    points: list[dict[str, Any]] = []
-    t = start.timestamp()
-    stop = end.timestamp()
-    while t < stop and len(points) < 10000:
-        points.append({"emittedAt": datetime.fromtimestamp(t, UTC).isoformat(), "metricValue": 0})
-        t += step
-    points = sort_items(
-        points, ctx.query, {"metricValue": lambda x: x["metricValue"], "emittedAt": lambda x: x["emittedAt"]}
-    )
-    body = paginate(points, ctx.query, ctx.host, ctx.path)
-    return 200, {"context": {"metric": metric, "interval": interval, "timeframe": _tf(start, end)}, **body}
-
-
-_ = (required, time)  # re-exported helpers kept for handlers added later

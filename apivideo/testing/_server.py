@@ -28,11 +28,12 @@ _FAULT_KINDS = (*_ANSWER_FAULTS, "lose")  # "lose": applied by the upload routes
 
 
 def _build_router() -> Router:
-    from . import _resources, _videos
+    from . import _analytics, _resources, _videos
 
     router = Router()
     router.extend(_videos.router)
     router.extend(_resources.router)
+    router.extend(_analytics.router)
     return router
 
 

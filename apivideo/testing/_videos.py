@@ -93,7 +93,8 @@ def assets_for(video_id: str, mp4: bool, thumb_version: int = 0) -> dict[str, st
 
 
 # Fields the API returns as null when unset (the spec declares them nullable and its examples show them).
-NULLABLE_VIDEO_FIELDS = ("discardedAt", "deletesAt", "languageOrigin")
+# languageOrigin is nullable too, but its enum has no null: it is left out until a language is set.
+NULLABLE_VIDEO_FIELDS = ("discardedAt", "deletesAt")
 
 
 def render_video(video: Video) -> dict[str, Any]:
