@@ -85,17 +85,19 @@ class RateLimiter:
             if classifier is not None:
                 self.classifier = classifier
 
-    def reset(self) -> None:
-        """Forget every window: all buckets start full."""
+    def reset(self, limits: Mapping[str, int] | None = None) -> None:
+        """Forget every window (all buckets start full); with ``limits``, they replace the current ones."""
         with self._lock:
             self._windows.clear()
+            if limits is not None:
+                self.limits = dict(limits)
 
     def admit(self, method: str, path: str) -> tuple[bool, dict[str, str]]:
         """Count one request; return whether it may be served and the three headers of its answer."""
         bucket = self.classifier(method, path)
         counted = (method.upper(), path) not in UNCOUNTED
-        now = time.monotonic()
         with self._lock:
+            now = time.monotonic()
             limit = self.limits.get(bucket) if isinstance(bucket, str) else None
             if limit is None:
                 raise RateLimitConfigError(
@@ -104,7 +106,7 @@ class RateLimiter:
                 )
             window = self.window
             start, used = self._windows.get(bucket, (now, 0))
-            if now >= start + window:
+            if now - start >= window:
                 start, used = now, 0
             admitted = True
             if counted:
@@ -113,7 +115,7 @@ class RateLimiter:
                 else:
                     used += 1
                 self._windows[bucket] = (start, used)
-            left = start + window - now
+            left = window - (now - start)  # exactly the window when it opens now
         headers = {
             "X-RateLimit-Limit": str(limit),
             "X-RateLimit-Remaining": str(max(0, limit - used)),
@@ -123,12 +125,13 @@ class RateLimiter:
 
     def snapshot(self) -> dict[str, dict[str, float]]:
         """Per bucket: ``limit``, ``remaining`` and ``reset`` (seconds until the window ends) right now."""
-        now = time.monotonic()
         with self._lock:
+            now = time.monotonic()
             out: dict[str, dict[str, float]] = {}
             for bucket, limit in self.limits.items():
                 start, used = self._windows.get(bucket, (now, 0))
-                if now >= start + self.window:
-                    start, used = now, 0
-                out[bucket] = {"limit": limit, "remaining": max(0, limit - used), "reset": start + self.window - now}
+                left = self.window - (now - start)
+                if left <= 0 or used == 0:  # no window open: a full one would start now
+                    left, used = self.window, 0
+                out[bucket] = {"limit": limit, "remaining": max(0, limit - used), "reset": left}
             return out

@@ -541,5 +541,5 @@ class Emulator:
         given to the constructor (undoing :meth:`configure` and :attr:`token_lifetime` changes).
         """
         self._state.reset()
-        self._limiter.reset()
+        self._limiter.reset(self._initial["rate_limits"])
         self.configure(**self._initial)
