@@ -1101,7 +1101,7 @@ def _analytics_paths() -> List[str]:
         for interval, span in (("minute", timedelta(minutes=30)), ("hour", timedelta(hours=5)), ("day", None)):
             query = f"interval={interval}"
             if span is not None:
-                query += "&from=" + (NOW - span).isoformat().replace("+", "%2B")
+                query += f"&from={(NOW - span).isoformat()}&to={NOW.isoformat()}".replace("+", "%2B")
             out.append(f"/data/timeseries/{metric}?{query}")
     out += ["/data/timeseries/ccv-average?unique=true", "/data/timeseries/view?unique=false&viewDuration=30s"]
     return out
