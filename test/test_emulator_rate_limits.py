@@ -174,6 +174,9 @@ def test_a_classifier_can_add_a_bucket(emu):
     emu.configure(rate_limit_classifier=lambda method, path: "search")  # a bucket without a limit
     r = c("GET", "/videos")
     assert r.status == 500 and "'search'" in json.loads(r.data)["detail"]
+    emu.configure(rate_limit_classifier=lambda method, path: 1 / 0)  # a classifier that fails
+    r = c("GET", "/videos")
+    assert r.status == 500 and "ZeroDivisionError" in json.loads(r.data)["detail"]
 
 
 def test_settings_are_validated_merged_and_restored_by_reset(emu):

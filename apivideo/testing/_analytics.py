@@ -97,8 +97,15 @@ class Query:
     """The validated query of an analytics request."""
 
     def __init__(
-        self, ctx: Ctx, metric: str, allowed: Sequence[str], unique_metrics: Sequence[str], media_only: bool = False
+        self,
+        ctx: Ctx,
+        metric: str,
+        allowed: Sequence[str],
+        unique_metrics: Sequence[str],
+        media_only: bool = False,
+        timeless: bool = False,
     ) -> None:
+        """``media_only``: only the mediaId and mediaType filters; ``timeless``: from and to are ignored."""
         self.metric = metric
         self._unique_metrics = unique_metrics
         self._counts: dict[str, float] = {}
@@ -107,12 +114,15 @@ class Query:
             if key not in allowed and not key.startswith("filterBy["):
                 raise _query_error(key, "This field was not expected.")
         now = datetime.now(UTC).replace(microsecond=0)
-        self.end = self._date(ctx, "to") or now
-        self.start = self._date(ctx, "from") or self.end - timedelta(days=1)
-        if self.start >= self.end:
-            raise _query_error("from", 'The "from" date-time must be before the "to" date-time.')
-        if not media_only and self.start < now - MAX_AGE - CLOCK_SKEW:
-            raise _query_error("from", "The date-time must not be more than 30 days ago.")
+        if timeless:
+            self.end, self.start = now, now - timedelta(days=1)
+        else:
+            self.end = self._date(ctx, "to") or now
+            self.start = self._date(ctx, "from") or self.end - timedelta(days=1)
+            if self.start >= self.end:
+                raise _query_error("from", 'The "from" date-time must be before the "to" date-time.')
+            if self.start < now - MAX_AGE - CLOCK_SKEW:
+                raise _query_error("from", "The date-time must not be more than 30 days ago.")
         self.unique = self._unique(ctx)
         self.view_duration = self._view_duration(ctx)
         self.filters = self._filters(ctx, media_only)
@@ -250,7 +260,7 @@ def aggregated_metrics(ctx: Ctx) -> Result:
             "aggregation", f'The "{aggregation}" aggregation is not available for the "{metric}" metric: use {allowed}.'
         )
     total = metric == "play" and aggregation == "total"  # all time: from and to are ignored
-    q = Query(ctx, metric, COMMON_QUERY, ("ccv", "view"), media_only=total)
+    q = Query(ctx, metric, COMMON_QUERY, ("ccv", "view"), media_only=total, timeless=total)
     if total:
         value = float(2000 + round(8000 * _unit(q.seed, "play-total", q.salt)))
     elif metric == "play" and aggregation == "rate":

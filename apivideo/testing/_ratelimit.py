@@ -38,7 +38,7 @@ def rate_limit_bucket(method: str, path: str) -> str:
 
 
 class RateLimitConfigError(Exception):
-    """The classifier named a bucket that has no limit."""
+    """The classifier failed, or named a bucket that has no limit."""
 
 
 def _seconds(value: float, whole: bool) -> str:
@@ -94,7 +94,10 @@ class RateLimiter:
 
     def admit(self, method: str, path: str) -> tuple[bool, dict[str, str]]:
         """Count one request; return whether it may be served and the three headers of its answer."""
-        bucket = self.classifier(method, path)
+        try:
+            bucket = self.classifier(method, path)
+        except Exception as exc:  # a test's classifier failing must be told, not hang the client
+            raise RateLimitConfigError(f"the rate-limit classifier failed on {method} {path}: {exc!r}") from exc
         counted = (method.upper(), path) not in UNCOUNTED
         with self._lock:
             now = time.monotonic()

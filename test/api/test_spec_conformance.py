@@ -1169,8 +1169,9 @@ def test_analytics_rules_answer_400(emu: Any, openapi: OpenAPI, path: str, name:
 
 def test_analytics_edges_the_api_accepts(emu: Any) -> None:
     headers = _bearer(emu)
-    # play/total ignores from/to, so an old "from" is no error there
+    # play/total ignores from and to, so an old or reversed timeframe is no error there
     assert _raw(emu, "GET", f"/data/metrics/play/total?from={_ago(days=90)}", headers).status == 200
+    assert _raw(emu, "GET", f"/data/metrics/play/total?from={_ago(hours=1)}&to={_ago(hours=2)}", headers).status == 200
     assert _raw(emu, "GET", "/data/metrics/play/total?filterBy[mediaType]=video", headers).status == 200
     # exactly 60 minutes by the minute: 60 points
     start = NOW - timedelta(hours=2)
