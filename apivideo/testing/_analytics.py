@@ -114,8 +114,12 @@ class Query:
             if key not in allowed and not key.startswith("filterBy["):
                 raise _query_error(key, "This field was not expected.")
         now = datetime.now(UTC).replace(microsecond=0)
-        if timeless:
-            self.end, self.start = now, now - timedelta(days=1)
+        if timeless:  # echoed when readable, never refused
+            try:
+                self.end = self._date(ctx, "to") or now
+                self.start = self._date(ctx, "from") or self.end - timedelta(days=1)
+            except ApiError:
+                self.end, self.start = now, now - timedelta(days=1)
         else:
             self.end = self._date(ctx, "to") or now
             self.start = self._date(ctx, "from") or self.end - timedelta(days=1)
