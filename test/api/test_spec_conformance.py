@@ -1000,27 +1000,31 @@ def _response_violations(openapi: OpenAPI, rec: Any) -> List[str]:
     return found
 
 
-def _bearer(emu: Any) -> Dict[str, str]:
-    import urllib3
-
-    r = urllib3.request("POST", emu.host + "/auth/api-key", json={"apiKey": emu.api_key})
-    return {"Authorization": "Bearer " + json.loads(r.data)["access_token"]}
-
-
 def _raw(emu: Any, method: str, path: str, headers: Optional[Dict[str, str]] = None, **kw: Any) -> Any:
+    """One request with urllib3 (1.26 or 2); ``payload=`` is sent as JSON."""
     import urllib3
 
-    return urllib3.request(method, emu.host + path, headers=headers, retries=False, **kw)
+    headers = dict(headers or {})
+    if "payload" in kw:
+        kw["body"] = json.dumps(kw.pop("payload")).encode()
+        headers["Content-Type"] = "application/json"
+    with urllib3.PoolManager(retries=False) as http:
+        return http.request(method, emu.host + path, headers=headers, **kw)
+
+
+def _bearer(emu: Any) -> Dict[str, str]:
+    r = _raw(emu, "POST", "/auth/api-key", payload={"apiKey": emu.api_key})
+    return {"Authorization": "Bearer " + json.loads(r.data)["access_token"]}
 
 
 def _auth_scenario(c: Ctx, method: str, path: str) -> None:
     """The token exchanges: a good and a refused key, a good and a refused refresh token."""
-    good = json.loads(_raw(c.emu, "POST", "/auth/api-key", json={"apiKey": c.emu.api_key}).data)
+    good = json.loads(_raw(c.emu, "POST", "/auth/api-key", payload={"apiKey": c.emu.api_key}).data)
     if path == "/auth/api-key":
-        _raw(c.emu, "POST", path, json={"apiKey": "not-the-key"})
+        _raw(c.emu, "POST", path, payload={"apiKey": "not-the-key"})
     else:
-        _raw(c.emu, "POST", path, json={"refreshToken": good["refresh_token"]})
-        _raw(c.emu, "POST", path, json={"refreshToken": "not-a-token"})
+        _raw(c.emu, "POST", path, payload={"refreshToken": good["refresh_token"]})
+        _raw(c.emu, "POST", path, payload={"refreshToken": "not-a-token"})
 
 
 @pytest.mark.parametrize(("method", "path"), ALL_OPS, ids=[f"{m} {p}" for m, p in ALL_OPS])
