@@ -140,6 +140,7 @@ def test_a_lost_chunk_is_answered_but_not_kept(emu):
     emu.inject("lose", skip=1)  # the second upload request
     assert c("GET", "/videos").status == 200  # not an upload: the fault stays queued
     first = c.chunk(vid, data, 0, CHUNK)
+    assert c.send(vid, b"too small", f"bytes {CHUNK}-{CHUNK + 8}/{total}").status == 400  # refused: not lost
     lost = c.chunk(vid, data, CHUNK, CHUNK)
     assert json.loads(lost.data)["videoId"] == vid  # answered as if kept
     c.chunk(vid, data, 2 * CHUNK, CHUNK)
@@ -148,7 +149,7 @@ def test_a_lost_chunk_is_answered_but_not_kept(emu):
     assert ingest["status"] == "uploading" and ingest["filesize"] == total
     assert [(r["from"], r["to"]) for r in ingest["receivedBytes"]] == [(0, CHUNK - 1), (2 * CHUNK, total - 1)]
     assert emu.source_sha256(vid) is None and emu.source_bytes(vid) is None
-    assert [r.injected for r in emu.requests if r.path.endswith("/source")] == [None, "lose", None]
+    assert [r.injected for r in emu.requests if r.path.endswith("/source")] == [None, None, "lose", None]
 
     c.chunk(vid, data, CHUNK, CHUNK)  # sending it again completes the source
     assert c.status(vid)["ingest"]["status"] == "uploaded"

@@ -156,6 +156,15 @@ class State:
                 return fault
         return None
 
+    def give_back_fault(self, fault: Fault) -> None:
+        """Undo :meth:`take_fault`: the fault applies to the next matching request again."""
+        with self.lock:
+            if fault in self.faults:
+                fault.count += 1
+            else:
+                fault.count = 1
+                self.faults.insert(0, fault)
+
     # -- log ------------------------------------------------------------------------------
     def record(self, rec: RecordedRequest) -> None:
         with self.lock:

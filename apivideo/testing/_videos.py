@@ -353,9 +353,6 @@ def pick_thumbnail(ctx: Ctx) -> Result:
 # --- source uploads --------------------------------------------------------------------
 
 
-UPLOAD_ROUTES = ("/videos/{videoId}/source", "/upload")
-
-
 def _receive_source(ctx: Ctx, video_id: str | None, allow_create: bool) -> Result:
     """Shared body of ``POST /videos/{id}/source`` and ``POST /upload``."""
     state = ctx.state
@@ -377,7 +374,8 @@ def _receive_source(ctx: Ctx, video_id: str | None, allow_create: bool) -> Resul
             video = get_video(state, target_vid)
         else:
             video = create_video(state, {"title": part.filename or "file"})
-        lost = state.take_fault(ctx.method, ctx.path, ("lose",)) is not None
+        fault = state.take_fault(ctx.method, ctx.path, ("lose",))
+        lost = fault is not None
         up = video.upload
         was_complete = up.complete
         try:
@@ -385,6 +383,8 @@ def _receive_source(ctx: Ctx, video_id: str | None, allow_create: bool) -> Resul
         except Exception:
             if not target_vid:  # a refused chunk must not leave a new empty video behind
                 state.videos.pop(video.id, None)
+            if fault is not None:  # a refused chunk is not the one to lose
+                state.give_back_fault(fault)
             raise
         if lost:
             ctx.injected = "lose"
