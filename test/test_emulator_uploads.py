@@ -298,6 +298,20 @@ def test_sink_spills_to_disk_beyond_its_memory_budget(sink, monkeypatch):
     assert _sink.BUDGET.used == 0  # everything set aside was released
 
 
+def test_sink_gives_back_what_a_refused_chunk_set_aside(sink):
+    from apivideo.testing import _sink
+
+    c = Client(sink)
+    data = os.urandom(2 * CHUNK)
+    vid = c.video()
+    assert c.send(vid, data[:10], f"bytes {CHUNK}-{2 * CHUNK - 1}/{2 * CHUNK}").status == 400  # 10 bytes, not 5 MiB
+    token = c.json("POST", "/upload-tokens", {})["token"]
+    body, ctype = urllib3.encode_multipart_formdata({"videoId": "vi-unknown", "file": ("m.mp4", data[CHUNK:])})
+    headers = {"Content-Type": ctype, "Content-Range": f"bytes {CHUNK}-{2 * CHUNK - 1}/{2 * CHUNK}"}
+    assert c("POST", f"/upload?token={token}", headers=headers, body=body).status == 404
+    assert _sink.BUDGET.used == 0
+
+
 # --- the request log -------------------------------------------------------------------------------
 
 

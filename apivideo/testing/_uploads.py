@@ -104,10 +104,10 @@ class SourceUpload:
         try:
             work = self._accept(cr, target, filename, sink, lost)
         except BaseException:
-            _release(target)
+            release_target(target)
             raise
         if work is None:
-            _release(target)
+            release_target(target)
         return work
 
     def _accept(
@@ -282,7 +282,8 @@ def _covered(ranges: dict[int, tuple[int, Any]]) -> int:
     return covered
 
 
-def _release(target: Any) -> None:
+def release_target(target: Any) -> None:
+    """Give back what a sink-mode target set aside (nothing for the others)."""
     release = getattr(target, "release", None)
     if release is not None:
         release()

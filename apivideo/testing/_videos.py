@@ -27,7 +27,7 @@ from ._common import (
 from ._encoding import encoding_status
 from ._router import Ctx, Result, Router
 from ._state import State, Video
-from ._uploads import ContentRange, SourceUpload
+from ._uploads import ContentRange, SourceUpload, release_target
 
 router = Router()
 
@@ -358,22 +358,33 @@ def _receive_source(ctx: Ctx, video_id: str | None, allow_create: bool) -> Resul
     state = ctx.state
     cr = ContentRange.parse(ctx.headers.get("Content-Range"))
 
+    targets: list[Any] = []
+
     def make_target(name: str, filename: str, form: Any) -> Any:
         vid = video_id or (form.fields().get("videoId") if allow_create else None)
         with state.lock:
             video = state.videos.get(vid) if vid else None
-            if video is None:
-                return SourceUpload().make_target(cr, state.sink)
-            return video.upload.make_target(cr, state.sink)
+            upload = video.upload if video is not None else SourceUpload()
+            targets.append(upload.make_target(cr, state.sink))
+            return targets[-1]
 
-    form = ctx.form(make_target)
-    part = ctx.single_file(form)
+    try:
+        form = ctx.form(make_target)
+        part = ctx.single_file(form)
+    except BaseException:  # a body cut short or refused: what sink mode set aside is given back
+        for target in targets:
+            release_target(target)
+        raise
     target_vid = video_id or (form.fields().get("videoId") or None if allow_create else None)
     with state.lock:
-        if target_vid:
-            video = get_video(state, target_vid)
-        else:
-            video = create_video(state, {"title": part.filename or "file"})
+        try:
+            if target_vid:
+                video = get_video(state, target_vid)
+            else:
+                video = create_video(state, {"title": part.filename or "file"})
+        except BaseException:
+            release_target(part.target)
+            raise
         fault = state.take_fault(ctx.method, ctx.path, ("lose",))
         lost = fault is not None
         up = video.upload
