@@ -9,7 +9,15 @@ HTTP on 127.0.0.1 (standard library only)::
         client = make_client(base_url=emu.host, api_key=emu.api_key)
 """
 
+from ._ratelimit import PRODUCTION_RATE_LIMITS, SANDBOX_RATE_LIMITS, rate_limit_bucket
 from ._server import DEFAULT_API_KEY, Emulator
 from ._state import RecordedRequest
 
-__all__ = ["DEFAULT_API_KEY", "Emulator", "RecordedRequest"]
+__all__ = [
+    "DEFAULT_API_KEY",
+    "PRODUCTION_RATE_LIMITS",
+    "SANDBOX_RATE_LIMITS",
+    "Emulator",
+    "RecordedRequest",
+    "rate_limit_bucket",
+]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Callable
 from typing import Any
@@ -11,8 +10,6 @@ from urllib.parse import unquote
 from ._common import ApiError, problem
 
 BLOCK = 1024 * 1024
-CAPTURE_FULL = 1024 * 1024  # bodies up to this size are kept whole in the request log
-CAPTURE_HEAD = 64 * 1024  # larger bodies keep only this much
 MAX_FIELD = 1024 * 1024  # non-file form fields
 MAX_HEADER_BLOCK = 64 * 1024
 
@@ -24,39 +21,29 @@ class BodyError(Exception):
 class BodyReader:
     """Reads a request body framed by Content-Length or chunked transfer encoding.
 
-    Keeps a capped copy of what it read for the request log.
+    Keeps a copy of the first ``capture`` bytes it read, for the request log.
     """
 
-    def __init__(self, rfile: Any, length: int | None, chunked: bool):
+    def __init__(self, rfile: Any, length: int | None, chunked: bool, capture: int = 64 * 1024):
         self._rfile = rfile
         self._remaining = length or 0
         self._chunked = chunked
         self._chunk_left = 0
         self._eof = not chunked and not length
         self.consumed = 0
-        self._capture: bytearray | None = bytearray()
+        self._capture = bytearray()
+        self._capture_limit = max(0, capture)
         self.length = length if not chunked else None
 
     # -- capture ------------------------------------------------------------
     def _record(self, data: bytes) -> None:
         self.consumed += len(data)
-        cap = self._capture
-        if cap is None:
-            return
-        if len(cap) + len(data) <= CAPTURE_FULL:
-            cap += data
-        else:
-            room = CAPTURE_HEAD - len(cap)
-            if room > 0:
-                cap += data[:room]
-            del cap[CAPTURE_HEAD:]
-            self._capture = None
-            self._head = bytes(cap)
+        room = self._capture_limit - len(self._capture)
+        if room > 0:
+            self._capture += data[:room]
 
     @property
     def captured(self) -> bytes:
-        if self._capture is None:
-            return self._head
         return bytes(self._capture)
 
     # -- reading --------------------------------------------------------------
@@ -132,20 +119,6 @@ class BytesTarget:
     @property
     def size(self) -> int:
         return len(self.data)
-
-
-class HashTarget:
-    """Counts and hashes file bytes without keeping them (sink mode)."""
-
-    def __init__(self, hasher: Any = None, in_order: bool = False):
-        self.hasher = hasher if hasher is not None else hashlib.sha256()
-        self.in_order = in_order
-        self.size = 0
-        self.data = None
-
-    def write(self, b: Any) -> None:
-        self.hasher.update(b)
-        self.size += len(b)
 
 
 class Part:

@@ -1,17 +1,14 @@
-"""Secondary resources: live streams, captions, chapters, players, watermarks, webhooks,
-summaries, tags and analytics."""
+"""Secondary resources: live streams, captions, chapters, players, watermarks, webhooks, summaries and tags."""
 
 from __future__ import annotations
 
 import secrets
-import time
 import uuid
-from datetime import datetime, timedelta
+from collections.abc import Callable
 from typing import Any
 
 from ._common import (
     DOCS,
-    UTC,
     check_image,
     check_language,
     clean,
@@ -20,16 +17,14 @@ from ._common import (
     not_found,
     now_iso,
     paginate,
-    parse_iso,
     problem,
-    q_bool,
     q_enum,
-    required,
     sort_items,
     v_bool,
     v_str,
 )
 from ._router import Ctx, Result, Router
+from ._state import Video
 from ._videos import CDN, EMBED, get_video
 
 router = Router()
@@ -192,126 +187,96 @@ def complete_live(ctx: Ctx) -> Result:
     return 202, None
 
 
-# --- captions & chapters -----------------------------------------------------------------
+# --- captions & chapters: per-language sub-resources of a video ------------------------------
 
 
-def _caption(video_id: str, lang: str, name: str, default: bool) -> dict[str, Any]:
+class LanguageTracks:
+    """One kind of per-language file attached to a video (captions, chapters): upload, get, list, delete.
+
+    ``render(video_id, language, display_name, previous)`` builds the object kept and answered for an upload.
+    """
+
+    def __init__(
+        self, kind: str, render: Callable[[str, str, str, dict[str, Any] | None], dict[str, Any]], patchable: bool
+    ) -> None:
+        self.kind = kind
+        self.render = render
+        base = f"/videos/{{videoId}}/{kind}"
+        router.add("POST", base + "/{language}")(self.upload)
+        router.add("GET", base + "/{language}")(self.get)
+        router.add("DELETE", base + "/{language}")(self.delete)
+        router.add("GET", base)(self.list)
+        if patchable:
+            router.add("PATCH", base + "/{language}")(self.update)
+
+    def store(self, video: Video) -> dict[str, dict[str, Any]]:
+        return video.captions if self.kind == "captions" else video.chapters
+
+    def _find(self, ctx: Ctx) -> tuple[Video, dict[str, Any]]:
+        check_language(ctx.params["language"])
+        video = get_video(ctx.state, ctx.params["videoId"])
+        item = self.store(video).get(ctx.params["language"])
+        if item is None:
+            raise not_found("language", ctx.params["language"])
+        return video, item
+
+    def upload(self, ctx: Ctx) -> Result:
+        lang = ctx.params["language"]
+        name = check_language(lang)
+        with ctx.state.lock:
+            get_video(ctx.state, ctx.params["videoId"])
+        ctx.single_file(ctx.form())
+        with ctx.state.lock:
+            video = get_video(ctx.state, ctx.params["videoId"])
+            store = self.store(video)
+            store[lang] = self.render(video.id, lang, name, store.get(lang))
+            return 200, dict(store[lang])
+
+    def get(self, ctx: Ctx) -> Result:
+        with ctx.state.lock:
+            return 200, dict(self._find(ctx)[1])
+
+    def update(self, ctx: Ctx) -> Result:
+        default = v_bool(ctx.json(), "default")
+        with ctx.state.lock:
+            video, item = self._find(ctx)
+            if default:  # one default language per video
+                for other in self.store(video).values():
+                    other["default"] = False
+            if default is not None:
+                item["default"] = default
+            return 200, dict(item)
+
+    def delete(self, ctx: Ctx) -> Result:
+        with ctx.state.lock:
+            video, _ = self._find(ctx)
+            del self.store(video)[ctx.params["language"]]
+        return 204, None
+
+    def list(self, ctx: Ctx) -> Result:
+        with ctx.state.lock:
+            video = get_video(ctx.state, ctx.params["videoId"])
+            items = [dict(x) for x in self.store(video).values()]
+            return 200, paginate(items, ctx.query, ctx.host, f"/videos/{video.id}/{self.kind}")
+
+
+def _caption(video_id: str, lang: str, name: str, previous: dict[str, Any] | None) -> dict[str, Any]:
     return {
         "uri": f"/videos/{video_id}/captions/{lang}",
         "src": f"{CDN}/vod/{video_id}/captions/{lang}.vtt",
         "srclang": lang,
         "languageName": name,
-        "default": default,
+        "default": bool(previous and previous["default"]),  # a new file keeps the language's default flag
     }
 
 
-@router.add("POST", "/videos/{videoId}/captions/{language}")
-def upload_caption(ctx: Ctx) -> Result:
-    lang = ctx.params["language"]
-    name = check_language(lang)
-    with ctx.state.lock:
-        get_video(ctx.state, ctx.params["videoId"])
-    ctx.single_file(ctx.form())
-    with ctx.state.lock:
-        video = get_video(ctx.state, ctx.params["videoId"])
-        old = video.captions.get(lang)
-        cap = _caption(video.id, lang, name, bool(old and old["default"]))
-        video.captions[lang] = cap
-        return 200, dict(cap)
+def _chapter(video_id: str, lang: str, name: str, previous: dict[str, Any] | None) -> dict[str, Any]:
+    uri = f"/videos/{video_id}/chapters/{lang}"
+    return {"uri": uri, "src": f"{CDN}/vod/{video_id}/chapters/{lang}.vtt", "language": lang}
 
 
-def _get_caption(ctx: Ctx) -> Any:
-    check_language(ctx.params["language"])
-    video = get_video(ctx.state, ctx.params["videoId"])
-    cap = video.captions.get(ctx.params["language"])
-    if cap is None:
-        raise not_found("language", ctx.params["language"])
-    return video, cap
-
-
-@router.add("GET", "/videos/{videoId}/captions/{language}")
-def get_caption(ctx: Ctx) -> Result:
-    with ctx.state.lock:
-        return 200, dict(_get_caption(ctx)[1])
-
-
-@router.add("PATCH", "/videos/{videoId}/captions/{language}")
-def update_caption(ctx: Ctx) -> Result:
-    body = ctx.json()
-    default = v_bool(body, "default")
-    with ctx.state.lock:
-        video, cap = _get_caption(ctx)
-        if default is not None:
-            if default:
-                for other in video.captions.values():
-                    other["default"] = False
-            cap["default"] = default
-        return 200, dict(cap)
-
-
-@router.add("DELETE", "/videos/{videoId}/captions/{language}")
-def delete_caption(ctx: Ctx) -> Result:
-    with ctx.state.lock:
-        video, _ = _get_caption(ctx)
-        del video.captions[ctx.params["language"]]
-    return 204, None
-
-
-@router.add("GET", "/videos/{videoId}/captions")
-def list_captions(ctx: Ctx) -> Result:
-    with ctx.state.lock:
-        video = get_video(ctx.state, ctx.params["videoId"])
-        items = [dict(c) for c in video.captions.values()]
-        return 200, paginate(items, ctx.query, ctx.host, f"/videos/{video.id}/captions")
-
-
-@router.add("POST", "/videos/{videoId}/chapters/{language}")
-def upload_chapter(ctx: Ctx) -> Result:
-    lang = ctx.params["language"]
-    check_language(lang)
-    with ctx.state.lock:
-        get_video(ctx.state, ctx.params["videoId"])
-    ctx.single_file(ctx.form())
-    with ctx.state.lock:
-        video = get_video(ctx.state, ctx.params["videoId"])
-        chap = {
-            "uri": f"/videos/{video.id}/chapters/{lang}",
-            "src": f"{CDN}/vod/{video.id}/chapters/{lang}.vtt",
-            "language": lang,
-        }
-        video.chapters[lang] = chap
-        return 200, dict(chap)
-
-
-def _get_chapter(ctx: Ctx) -> Any:
-    check_language(ctx.params["language"])
-    video = get_video(ctx.state, ctx.params["videoId"])
-    chap = video.chapters.get(ctx.params["language"])
-    if chap is None:
-        raise not_found("language", ctx.params["language"])
-    return video, chap
-
-
-@router.add("GET", "/videos/{videoId}/chapters/{language}")
-def get_chapter(ctx: Ctx) -> Result:
-    with ctx.state.lock:
-        return 200, dict(_get_chapter(ctx)[1])
-
-
-@router.add("DELETE", "/videos/{videoId}/chapters/{language}")
-def delete_chapter(ctx: Ctx) -> Result:
-    with ctx.state.lock:
-        video, _ = _get_chapter(ctx)
-        del video.chapters[ctx.params["language"]]
-    return 204, None
-
-
-@router.add("GET", "/videos/{videoId}/chapters")
-def list_chapters(ctx: Ctx) -> Result:
-    with ctx.state.lock:
-        video = get_video(ctx.state, ctx.params["videoId"])
-        items = [dict(c) for c in video.chapters.values()]
-        return 200, paginate(items, ctx.query, ctx.host, f"/videos/{video.id}/chapters")
+CAPTIONS = LanguageTracks("captions", _caption, patchable=True)
+CHAPTERS = LanguageTracks("chapters", _chapter, patchable=False)
 
 
 # --- player themes -------------------------------------------------------------------------
@@ -659,116 +624,3 @@ def list_tags(ctx: Ctx) -> Result:
         items, ctx.query, {"value": lambda t: t["value"], "videoCount": lambda t: t["videoCount"]}, default="value"
     )
     return 200, paginate(items, ctx.query, ctx.host, "/tags")
-
-
-# --- analytics --------------------------------------------------------------------------------
-
-AGG_METRICS = ("play", "start", "end", "impression", "impression-time", "watch-time", "ccv", "view")
-AGGREGATIONS = ("count", "rate", "total", "average", "sum", "peak", "live")
-BUCKET_METRICS = ("play", "play-rate", "play-total", "start", "end", "impression", "ccv-peak", "ccv-average", "view")
-BREAKDOWNS = (
-    "media-id",
-    "media-type",
-    "continent",
-    "country",
-    "device-type",
-    "operating-system",
-    "browser",
-    "referrer",
-)
-SERIES_METRICS = ("play", "play-rate", "start", "end", "impression", "ccv-peak", "ccv-average", "view")
-INTERVALS = {"minute": 60, "hour": 3600, "day": 86400}
-
-
-def _enum_path(value: str, allowed: Any, name: str) -> str:
-    if value not in allowed:
-        raise invalid(name, f"This value must be one of: {', '.join(allowed)}.")
-    return value
-
-
-def _timeframe(ctx: Ctx) -> Any:
-    now = datetime.now(UTC).replace(microsecond=0)
-    bounds = []
-    for name, default in (("from", now - timedelta(days=1)), ("to", now)):
-        raw = ctx.q(name)
-        if raw is None:
-            bounds.append(default)
-            continue
-        parsed = parse_iso(raw)
-        if parsed is None:
-            raise problem(
-                400,
-                "request-invalid-query-parameter",
-                "A query parameter is invalid.",
-                name,
-                "This value must be an ISO-8601 date-time.",
-            )
-        bounds.append(parsed.replace(microsecond=0))
-    start, end = bounds
-    if start > end:
-        raise problem(
-            400,
-            "request-invalid-query-parameter",
-            "A query parameter is invalid.",
-            "from",
-            'The "from" date must be before the "to" date.',
-        )
-    q_bool(ctx.query, "unique")
-    q_enum(ctx.query, "viewDuration", ["3s", "5s", "10s", "30s"])
-    return start, end
-
-
-def _tf(start: datetime, end: datetime) -> dict[str, str]:
-    return {"from": start.isoformat(), "to": end.isoformat()}
-
-
-@router.add("GET", "/data/metrics/{metric}/{aggregation}")
-def aggregated_metrics(ctx: Ctx) -> Result:
-    metric = _enum_path(ctx.params["metric"], AGG_METRICS, "metric")
-    aggregation = _enum_path(ctx.params["aggregation"], AGGREGATIONS, "aggregation")
-    start, end = _timeframe(ctx)
-    return 200, {"context": {"metric": metric, "aggregation": aggregation, "timeframe": _tf(start, end)}, "data": 0.0}
-
-
-@router.add("GET", "/data/buckets/{metric}/{breakdown}")
-def metrics_breakdown(ctx: Ctx) -> Result:
-    metric = _enum_path(ctx.params["metric"], BUCKET_METRICS, "metric")
-    breakdown = _enum_path(ctx.params["breakdown"], BREAKDOWNS, "breakdown")
-    start, end = _timeframe(ctx)
-    with ctx.state.lock:
-        if breakdown == "media-id":
-            dims: list[str] = list(ctx.state.videos) + list(ctx.state.live_streams)
-        elif breakdown == "media-type":
-            dims = ["video", "live-stream"]
-        else:
-            dims = []
-    items = [{"dimensionValue": d, "metricValue": 0} for d in dims]
-    items = sort_items(
-        items, ctx.query, {"metricValue": lambda x: x["metricValue"], "dimensionValue": lambda x: x["dimensionValue"]}
-    )
-    body = paginate(items, ctx.query, ctx.host, ctx.path)
-    return 200, {"context": {"metric": metric, "breakdown": breakdown, "timeframe": _tf(start, end)}, **body}
-
-
-@router.add("GET", "/data/timeseries/{metric}")
-def metrics_over_time(ctx: Ctx) -> Result:
-    metric = _enum_path(ctx.params["metric"], SERIES_METRICS, "metric")
-    start, end = _timeframe(ctx)
-    interval = q_enum(ctx.query, "interval", list(INTERVALS))
-    if interval is None:
-        interval = "hour" if (end - start) <= timedelta(days=2) else "day"
-    step = INTERVALS[interval]
-    points: list[dict[str, Any]] = []
-    t = start.timestamp()
-    stop = end.timestamp()
-    while t < stop and len(points) < 10000:
-        points.append({"emittedAt": datetime.fromtimestamp(t, UTC).isoformat(), "metricValue": 0})
-        t += step
-    points = sort_items(
-        points, ctx.query, {"metricValue": lambda x: x["metricValue"], "emittedAt": lambda x: x["emittedAt"]}
-    )
-    body = paginate(points, ctx.query, ctx.host, ctx.path)
-    return 200, {"context": {"metric": metric, "interval": interval, "timeframe": _tf(start, end)}, **body}
-
-
-_ = (required, time)  # re-exported helpers kept for handlers added later

@@ -36,6 +36,7 @@ class Ctx:
         self.reader = reader
         self.host = host
         self.path = path
+        self.injected: str | None = None  # a fault the handler applied (recorded in the request log)
 
     def q(self, name: str) -> str | None:
         return q_first(self.query, name)

@@ -5,10 +5,14 @@ from __future__ import annotations
 import re
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ._uploads import SourceUpload
+
+DEFAULT_LOG_LIMIT = 10_000  # requests kept in the log (the oldest are dropped first)
+DEFAULT_LOG_BODY_LIMIT = 64 * 1024  # bytes kept of each request and response body
 
 
 @dataclass
@@ -20,10 +24,12 @@ class RecordedRequest:
     query: list[tuple[str, str]]  # percent-decoded (key, value) pairs
     raw_path: str  # exactly as on the request line
     headers: Any  # case-insensitive mapping (http.client.HTTPMessage)
-    body: bytes = b""
+    body: bytes = b""  # the first ``log_body_limit`` bytes of the request body
     body_size: int = 0
     status: int | None = None  # None when the connection was dropped
     injected: str | None = None  # kind of fault applied, if any
+    response_headers: dict[str, str] = field(default_factory=dict)  # as sent, Content-Type and rate limits included
+    response_body: bytes = b""  # the first ``log_body_limit`` bytes of the answer
 
 
 @dataclass
@@ -85,7 +91,10 @@ class State:
         self.token_lifetime = token_lifetime
         self.sink = sink
         self.faults: list[Fault] = []
-        self.log: list[RecordedRequest] = []
+        self.log_body_limit = DEFAULT_LOG_BODY_LIMIT
+        self.log: deque[RecordedRequest] = deque(maxlen=DEFAULT_LOG_LIMIT)
+        self.encoding_time = 0.0  # seconds from a source's last byte to every quality encoded
+        self.analytics_seed = 0
         self._clear_stores()
 
     def _clear_stores(self) -> None:
@@ -100,12 +109,17 @@ class State:
         self.watermarks: dict[str, dict[str, Any]] = {}
         self.webhooks: dict[str, dict[str, Any]] = {}
         self.summaries: dict[str, dict[str, Any]] = {}
+        self.fail_next_encodings = 0  # uploads still to complete whose encoding will fail
 
     def reset(self) -> None:
         with self.lock:
             self._clear_stores()
             self.faults = []
-            self.log = []
+            self.log.clear()
+
+    def set_log_limit(self, limit: int) -> None:
+        with self.lock:
+            self.log = deque(self.log, maxlen=limit)
 
     def next_seq(self) -> int:
         self.seq += 1
@@ -127,10 +141,11 @@ class State:
             self.access_tokens.clear()
 
     # -- faults ---------------------------------------------------------------------------
-    def take_fault(self, method: str, path: str) -> Fault | None:
+    def take_fault(self, method: str, path: str, kinds: tuple[str, ...]) -> Fault | None:
+        """The next queued fault of one of ``kinds`` that matches the request (counted as applied), if any."""
         with self.lock:
             for fault in list(self.faults):
-                if not fault.matches(method, path):
+                if fault.kind not in kinds or not fault.matches(method, path):
                     continue
                 if fault.skip > 0:
                     fault.skip -= 1
@@ -141,6 +156,15 @@ class State:
                 return fault
         return None
 
+    def give_back_fault(self, fault: Fault) -> None:
+        """Undo :meth:`take_fault`: the fault applies to the next matching request again."""
+        with self.lock:
+            if fault in self.faults:
+                fault.count += 1
+            else:
+                fault.count = 1
+                self.faults.insert(0, fault)
+
     # -- log ------------------------------------------------------------------------------
     def record(self, rec: RecordedRequest) -> None:
         with self.lock:
@@ -148,7 +172,7 @@ class State:
 
     def snapshot_log(self) -> list[RecordedRequest]:
         with self.lock:
-            return [replace(r) for r in self.log]
+            return [replace(r, response_headers=dict(r.response_headers)) for r in self.log]
 
     # -- uploads (public helper) --------------------------------------------------------
     def source_sha256(self, video_id: str) -> str | None:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import re
+import time
 from typing import Any
 
 from ._common import ApiError, problem
-from ._multipart import BytesTarget, HashTarget
+from ._multipart import BytesTarget
+from ._sink import HashTarget, SinkHasher, SpoolTarget
 
 MIN_CHUNK = 5 * 1024 * 1024
 
@@ -59,149 +61,160 @@ class SourceUpload:
 
     def __init__(self) -> None:
         self._clear()
+        self.completed_at: float | None = None  # monotonic time the last byte arrived
+        self.encoding_time = 0.0  # seconds its encoding takes, fixed when the last byte arrives
+        self.encoding_fails = False
 
     def _clear(self) -> None:
         self.mode: str | None = None  # "whole" | "bytes" | "part"
-        self.total: int | None = None  # bytes mode: TOTAL
+        self.total: int | None = None  # bytes: TOTAL of the Content-Range; whole: the size; part: once complete
         self.ranges: dict[int, tuple[int, Any]] = {}  # FROM -> (TO, data or None)
         self.parts: dict[int, tuple[int, Any]] = {}  # N -> (size, data or None)
         self.parts_total: int | None = None
         self.complete = False
-        self.sha256: str | None = None
-        self.filesize: int | None = None
         self.filename: str | None = None
-        # sink mode: running hash of the in-order prefix
-        self.sink_hasher = hashlib.sha256()
-        self.sink_next = 0  # next byte offset (bytes mode) or next part number - 1
+        self._sha256: str | None = None
+        self._sink: SinkHasher | None = None
 
     @property
     def started(self) -> bool:
         return self.mode is not None
 
-    # -- sink-mode helper ---------------------------------------------------------
+    # -- sink mode --------------------------------------------------------------------
     def make_target(self, cr: ContentRange | None, sink: bool) -> Any:
+        """Where the file bytes of an upload request go while they stream in."""
         if not sink:
             return BytesTarget()
-        if cr is None:
-            return HashTarget(in_order=True)
-        position = cr.start if cr.kind == "bytes" else cr.start - 1
-        if position == self.sink_next:
-            return HashTarget(self.sink_hasher.copy(), in_order=True)
-        return HashTarget(in_order=False)
+        kind = "whole" if cr is None else cr.kind
+        key = 0 if cr is None else cr.start
+        if self._sink is not None and self.mode == kind and kind != "whole":
+            return self._sink.target(key)
+        first = 1 if kind == "part" else 0
+        return HashTarget(hashlib.sha256(), key) if key == first else SpoolTarget(key)
 
     # -- accepting data ---------------------------------------------------------------
-    def accept(self, cr: ContentRange | None, target: Any, filename: str | None, sink: bool) -> None:
-        """Validate and store one upload request's file; raise :class:`ApiError` if refused."""
+    def accept(
+        self, cr: ContentRange | None, target: Any, filename: str | None, sink: bool, lost: bool = False
+    ) -> tuple[SinkHasher, Any, int] | None:
+        """Validate one upload request's file and keep it (unless ``lost``); raise :class:`ApiError` if refused.
+
+        In sink mode, returns the hashing left to do, ``(hasher, target, next key)``: the caller runs
+        ``hasher.add(target, next_key)`` once it has released the emulator's lock.
+        """
+        try:
+            work = self._accept(cr, target, filename, sink, lost)
+        except BaseException:
+            release_target(target)
+            raise
+        if work is None:
+            release_target(target)
+        return work
+
+    def _accept(
+        self, cr: ContentRange | None, target: Any, filename: str | None, sink: bool, lost: bool
+    ) -> tuple[SinkHasher, Any, int] | None:
         size = target.size
         if self.complete:
             raise problem(400, "video-source-already-uploaded", "The source of the video is already uploaded.", "file")
         if size == 0:
             raise problem(400, "uploaded-file-no-file", "The uploaded file is empty.", "file")
+        if lost:
+            self._check(cr, size)
+            return None
         data = None if sink else target.data
         if cr is None:
+            self._clear()
             self.mode = "whole"
             self.ranges = {0: (size - 1, data)}
-            self.parts = {}
             self.total = size
-            self._advance_sink(target, 0, size)
             self.filename = filename
+            work = self._sink_work(sink, 0, target, size)
             self._finish()
-            return
+            return work
         if self.mode not in (None, cr.kind):
             # switching between byte ranges and parts starts the (incomplete) source over
             self._clear()
-        if cr.kind == "bytes":
-            self._accept_bytes(cr, size, data, target)
-        else:
-            self._accept_part(cr, size, data, target)
+        self._check(cr, size)
         self.filename = self.filename or filename
+        if cr.kind == "bytes":
+            return self._accept_bytes(cr, data, sink, target)
+        return self._accept_part(cr, size, data, sink, target)
 
-    def _accept_bytes(self, cr: ContentRange, size: int, data: Any, target: Any) -> None:
-        if cr.end - cr.start + 1 != size:
-            raise _range_error(
-                f"The range {cr.start}-{cr.end} announces {cr.end - cr.start + 1} bytes but the file part holds {size}."
-            )
-        if self.total is not None and cr.total != self.total:
-            raise _range_error(f"The total size {cr.total} differs from the {self.total} announced earlier.")
-        assert cr.total is not None  # always set for byte ranges
-        last = cr.end == cr.total - 1
-        if not last and size < MIN_CHUNK:
-            raise _range_error(f"Every chunk except the last must be at least {MIN_CHUNK} bytes.", name="file")
+    def _check(self, cr: ContentRange | None, size: int) -> None:
+        """Refuse a chunk the API would refuse (the mode switch already applied)."""
+        if cr is None:
+            return
+        if cr.kind == "bytes":
+            if cr.end - cr.start + 1 != size:
+                raise _range_error(
+                    f"The range {cr.start}-{cr.end} announces {cr.end - cr.start + 1} bytes"
+                    f" but the file part holds {size}."
+                )
+            if self.mode == "bytes" and self.total is not None and cr.total != self.total:
+                raise _range_error(f"The total size {cr.total} differs from the {self.total} announced earlier.")
+            assert cr.total is not None  # always set for byte ranges
+            if cr.end != cr.total - 1 and size < MIN_CHUNK:
+                raise _range_error(f"Every chunk except the last must be at least {MIN_CHUNK} bytes.", name="file")
+            return
+        n = cr.start
+        known = self.parts_total if self.mode == "part" else None
+        if known is not None:
+            if n > known or (cr.total is not None and cr.total != known):
+                raise _range_error(f"This upload has {known} parts.")
+            is_last = n == known
+        else:
+            is_last = cr.total is not None and n == cr.total
+            if self.mode == "part" and cr.total is not None and any(p > cr.total for p in self.parts):
+                raise _range_error("A part with a higher number was already received.")
+        if not is_last and size < MIN_CHUNK:
+            raise _range_error(f"Every part except the last must be at least {MIN_CHUNK} bytes.", name="file")
+
+    def _sink_work(self, sink: bool, first_key: int, target: Any, next_key: int) -> tuple[SinkHasher, Any, int] | None:
+        if not sink:
+            return None
+        if self._sink is None:
+            self._sink = SinkHasher(first_key)
+        return self._sink, target, next_key
+
+    def _accept_bytes(self, cr: ContentRange, data: Any, sink: bool, target: Any) -> tuple[SinkHasher, Any, int] | None:
         self.mode = "bytes"
         self.total = cr.total
         # a chunk received again replaces the earlier one; drop ranges it fully covers
         for start in [s for s, (e, _) in self.ranges.items() if s >= cr.start and e <= cr.end]:
             del self.ranges[start]
         self.ranges[cr.start] = (cr.end, data)
-        self._advance_sink(target, cr.start, cr.end + 1)
-        covered = 0
-        for start in sorted(self.ranges):
-            if start > covered:
-                return
-            covered = max(covered, self.ranges[start][0] + 1)
-        if self.total is not None and covered >= self.total:
+        work = self._sink_work(sink, 0, target, cr.end + 1)
+        if self.total is not None and _covered(self.ranges) >= self.total:
             self._finish()
+        return work
 
-    def _accept_part(self, cr: ContentRange, size: int, data: Any, target: Any) -> None:
+    def _accept_part(
+        self, cr: ContentRange, size: int, data: Any, sink: bool, target: Any
+    ) -> tuple[SinkHasher, Any, int] | None:
         n = cr.start
-        if self.parts_total is not None:
-            if n > self.parts_total or (cr.total is not None and cr.total != self.parts_total):
-                raise _range_error(f"This upload has {self.parts_total} parts.")
-            is_last = n == self.parts_total
-        else:
-            is_last = cr.total is not None and n == cr.total
-            if cr.total is not None and any(p > cr.total for p in self.parts):
-                raise _range_error("A part with a higher number was already received.")
-        if not is_last and size < MIN_CHUNK:
-            raise _range_error(f"Every part except the last must be at least {MIN_CHUNK} bytes.", name="file")
         self.mode = "part"
         if cr.total is not None:
             self.parts_total = cr.total
         self.parts[n] = (size, data)
-        if target is not None and getattr(target, "in_order", False) and n - 1 == self.sink_next:
-            self.sink_hasher = target.hasher
-            self.sink_next = n
+        work = self._sink_work(sink, 1, target, n + 1)
         if self.parts_total is not None and all(i in self.parts for i in range(1, self.parts_total + 1)):
             self.total = sum(s for s, _ in self.parts.values())
             self._finish()
-
-    def _advance_sink(self, target: Any, start: int, end: int) -> None:
-        if not isinstance(target, HashTarget):
-            return
-        in_order = target.in_order and start == self.sink_next
-        if in_order or (start == 0 and end == self.total):
-            self.sink_hasher = target.hasher
-            self.sink_next = end
+        return work
 
     def _finish(self) -> None:
         self.complete = True
-        self.filesize = self.total
-        if self.mode == "part":
-            pieces = [self.parts[i][1] for i in range(1, (self.parts_total or 0) + 1)]
-            sink_ok = self.sink_next == self.parts_total
-        else:
-            pieces = []
-            pos = 0
-            for start in sorted(self.ranges):
-                end, data = self.ranges[start]
-                if end < pos:
-                    continue
-                pieces.append(None if data is None else memoryview(data)[pos - start :])
-                pos = end + 1
-            sink_ok = self.sink_next == self.total
-        if any(p is None for p in pieces):
-            self.sha256 = self.sink_hasher.hexdigest() if sink_ok else None
+        self.completed_at = time.monotonic()
+        pieces = self._pieces()
+        if pieces is None:
             return
         h = hashlib.sha256()
         for p in pieces:
             h.update(p)
-        self.sha256 = h.hexdigest()
+        self._sha256 = h.hexdigest()
 
-    # -- reporting --------------------------------------------------------------------
-    def source_bytes(self) -> bytes | None:
-        """The reassembled source (non-sink mode, complete uploads only)."""
-        if not self.complete:
-            return None
+    def _pieces(self) -> list[Any] | None:
+        """The stored bytes of a complete source in order (None in sink mode)."""
         if self.mode == "part":
             pieces = [self.parts[i][1] for i in range(1, (self.parts_total or 0) + 1)]
         else:
@@ -209,20 +222,68 @@ class SourceUpload:
             for start in sorted(self.ranges):
                 end, data = self.ranges[start]
                 if end >= pos:
-                    pieces.append(None if data is None else bytes(memoryview(data)[pos - start :]))
+                    pieces.append(None if data is None else memoryview(data)[pos - start :])
                     pos = end + 1
-        if any(p is None for p in pieces):
+        return None if any(p is None for p in pieces) else pieces
+
+    # -- reporting --------------------------------------------------------------------
+    @property
+    def sha256(self) -> str | None:
+        if not self.complete:
             return None
-        return b"".join(bytes(p) for p in pieces)
+        if self._sink is not None:
+            end = (self.parts_total or 0) + 1 if self.mode == "part" else (self.total or 0)
+            return self._sink.hexdigest(end)
+        return self._sha256
+
+    @property
+    def filesize(self) -> int | None:
+        if self.mode == "part" and not self.complete:
+            return None
+        return self.total
+
+    def source_bytes(self) -> bytes | None:
+        """The reassembled source (non-sink mode, complete uploads only)."""
+        pieces = self._pieces() if self.complete else None
+        return None if pieces is None else b"".join(bytes(p) for p in pieces)
+
+    def received_bytes(self) -> list[dict[str, int]]:
+        """The ranges received, one per chunk, ``to`` inclusive (parts: once the total size is known)."""
+        if self.mode == "part":
+            if not self.complete or self.total is None:
+                return []
+            out, pos = [], 0
+            for i in range(1, (self.parts_total or 0) + 1):
+                size = self.parts[i][0]
+                out.append({"from": pos, "to": pos + size - 1, "total": self.total})
+                pos += size
+            return out
+        total = self.total or 0
+        return [{"from": s, "to": e, "total": total} for s, (e, _) in sorted(self.ranges.items())]
 
     def ingest(self) -> dict[str, Any]:
-        received: list[dict[str, int]] = []
-        if self.mode in ("bytes", "whole"):
-            received = [{"from": s, "to": e, "total": self.total or 0} for s, (e, _) in sorted(self.ranges.items())]
         out: dict[str, Any] = {}
         if self.started:
             out["status"] = "uploaded" if self.complete else "uploading"
         out["filesize"] = self.filesize
-        out["receivedBytes"] = received
-        out["receivedParts"] = {"parts": sorted(self.parts), "total": self.parts_total}
+        out["receivedBytes"] = self.received_bytes()
+        if self.mode == "part":
+            out["receivedParts"] = {"parts": sorted(self.parts), "total": self.parts_total}
         return out
+
+
+def _covered(ranges: dict[int, tuple[int, Any]]) -> int:
+    """How many bytes from offset 0 are received without a gap."""
+    covered = 0
+    for start in sorted(ranges):
+        if start > covered:
+            break
+        covered = max(covered, ranges[start][0] + 1)
+    return covered
+
+
+def release_target(target: Any) -> None:
+    """Give back what a sink-mode target set aside (nothing for the others)."""
+    release = getattr(target, "release", None)
+    if release is not None:
+        release()

@@ -24,9 +24,10 @@ from ._common import (
     v_str,
     v_str_list,
 )
+from ._encoding import encoding_status
 from ._router import Ctx, Result, Router
 from ._state import State, Video
-from ._uploads import ContentRange, SourceUpload
+from ._uploads import ContentRange, SourceUpload, release_target
 
 router = Router()
 
@@ -91,8 +92,15 @@ def assets_for(video_id: str, mp4: bool, thumb_version: int = 0) -> dict[str, st
     return out
 
 
+# Fields the API returns as null when unset (the spec declares them nullable and its examples show them).
+# languageOrigin is nullable too, but its enum has no null: it is left out until a language is set.
+NULLABLE_VIDEO_FIELDS = ("discardedAt", "deletesAt")
+
+
 def render_video(video: Video) -> dict[str, Any]:
     d = clean(video.data)
+    for name in NULLABLE_VIDEO_FIELDS:
+        d[name] = video.data.get(name)
     d["tags"] = list(video.data.get("tags") or [])
     d["metadata"] = [dict(m) for m in video.data.get("metadata") or []]
     d["assets"] = assets_for(video.id, bool(video.data.get("mp4Support")), video.data.get("_thumb", 0))
@@ -304,46 +312,7 @@ def status(ctx: Ctx) -> Result:
     with ctx.state.lock:
         video = get_video(ctx.state, ctx.params["videoId"])
         up = video.upload
-        if up.complete:
-            encoding = {
-                "playable": True,
-                "qualities": [
-                    {"type": "hls", "quality": "360p", "status": "encoded"},
-                    {"type": "hls", "quality": "720p", "status": "encoded"},
-                    {"type": "mp4", "quality": "720p", "status": "encoded"},
-                ],
-                "metadata": {
-                    "width": 1280,
-                    "height": 720,
-                    "bitrate": 1500.0,
-                    "duration": 10,
-                    "framerate": 25,
-                    "samplerate": 48000,
-                    "videoCodec": "h264",
-                    "audioCodec": "aac",
-                    "aspectRatio": "16/9",
-                },
-            }
-        else:
-            encoding = {
-                "playable": False,
-                "qualities": [],
-                "metadata": {
-                    k: None
-                    for k in (
-                        "width",
-                        "height",
-                        "bitrate",
-                        "duration",
-                        "framerate",
-                        "samplerate",
-                        "videoCodec",
-                        "audioCodec",
-                        "aspectRatio",
-                    )
-                },
-            }
-        return 200, {"ingest": up.ingest(), "encoding": encoding}
+        return 200, {"ingest": up.ingest(), "encoding": encoding_status(up, bool(video.data.get("mp4Support")))}
 
 
 # --- thumbnails -------------------------------------------------------------------------
@@ -389,30 +358,63 @@ def _receive_source(ctx: Ctx, video_id: str | None, allow_create: bool) -> Resul
     state = ctx.state
     cr = ContentRange.parse(ctx.headers.get("Content-Range"))
 
+    targets: list[Any] = []
+
     def make_target(name: str, filename: str, form: Any) -> Any:
         vid = video_id or (form.fields().get("videoId") if allow_create else None)
         with state.lock:
             video = state.videos.get(vid) if vid else None
-            if video is None:
-                return SourceUpload().make_target(cr, state.sink)
-            return video.upload.make_target(cr, state.sink)
+            upload = video.upload if video is not None else SourceUpload()
+            targets.append(upload.make_target(cr, state.sink))
+            return targets[-1]
 
-    form = ctx.form(make_target)
-    part = ctx.single_file(form)
+    try:
+        form = ctx.form(make_target)
+        part = ctx.single_file(form)
+    except BaseException:  # a body cut short or refused: what sink mode set aside is given back
+        for target in targets:
+            release_target(target)
+        raise
     target_vid = video_id or (form.fields().get("videoId") or None if allow_create else None)
     with state.lock:
-        if target_vid:
-            video = get_video(state, target_vid)
-        else:
-            video = create_video(state, {"title": part.filename or "file"})
         try:
-            video.upload.accept(cr, part.target, part.filename, state.sink)
+            if target_vid:
+                video = get_video(state, target_vid)
+            else:
+                video = create_video(state, {"title": part.filename or "file"})
+        except BaseException:
+            release_target(part.target)
+            raise
+        fault = state.take_fault(ctx.method, ctx.path, ("lose",))
+        lost = fault is not None
+        up = video.upload
+        was_complete = up.complete
+        try:
+            work = up.accept(cr, part.target, part.filename, state.sink, lost)
         except Exception:
             if not target_vid:  # a refused chunk must not leave a new empty video behind
                 state.videos.pop(video.id, None)
+            if fault is not None:  # a refused chunk is not the one to lose
+                state.give_back_fault(fault)
             raise
+        if lost:
+            ctx.injected = "lose"
+        if up.complete and not was_complete:
+            _start_encoding(state, up)
         touch(video)
+    if work is not None:  # sink mode: hash outside the lock, so parallel chunks do not wait on each other
+        hasher, target, next_key = work
+        hasher.add(target, next_key)
+    with state.lock:
         return 201, render_video(video)
+
+
+def _start_encoding(state: State, up: SourceUpload) -> None:
+    """Fix how the encoding of a just-completed source goes: its duration, and whether it fails."""
+    up.encoding_time = state.encoding_time
+    if state.fail_next_encodings > 0:
+        state.fail_next_encodings -= 1
+        up.encoding_fails = True
 
 
 @router.add("POST", "/videos/{videoId}/source")
@@ -447,7 +449,9 @@ def upload_with_token(ctx: Ctx) -> Result:
 
 
 def render_token(tok: dict[str, Any]) -> dict[str, Any]:
-    return clean(tok)
+    out = clean(tok)
+    out["expiresAt"] = tok.get("expiresAt")
+    return out
 
 
 @router.add("POST", "/upload-tokens")
@@ -467,7 +471,7 @@ def create_token(ctx: Ctx) -> Result:
             "token": token,
             "ttl": ttl,
             "createdAt": now_iso(now),
-            "expiresAt": now_iso(now + ttl) if ttl else None,
+            "expiresAt": now_iso(now + ttl) if ttl else None,  # present as null: the spec declares it nullable
             "_expires": now + ttl if ttl else None,
             "_seq": ctx.state.next_seq(),
         }
