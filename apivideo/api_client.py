@@ -228,6 +228,8 @@ class ApiClient:
                     reason = resp.reason if status >= 400 else f"{resp.reason} (redirects are not followed)"
                     raise from_response(status, reason, data, resp.headers, label, retry_after)
                 self._before_retry(label, f"HTTP {status}", retry_number, delay)
+                if status == 429:
+                    pacer.reopened(request)
                 retry_number += 1
             self.last_response = resp
             value = _decode(resp, request.response, label) if preload else None

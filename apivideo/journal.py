@@ -5,8 +5,9 @@ One JSON file per file being uploaded, in ``$XDG_STATE_HOME/apivideo/uploads`` (
 ``~/.local/state/apivideo/uploads``), holding the file's fingerprint (path, size, modification time and a
 SHA-256 of its first and last MiB), the video id, the chunk size and the byte ranges the server acknowledged.
 Writes are atomic (a temporary file renamed over the old one) and a lock file keeps two processes from uploading
-the same file at once. An entry is removed when its upload completes. A file that changed since its entry was
-written is never resumed onto the old video.
+the same file at once. When an upload completes, its entry keeps only the fingerprint and the video id (so a rerun
+of the same command, killed after the last chunk, does not upload the file again). A file that changed since its
+entry was written is never resumed onto, nor taken for, the old video.
 """
 
 from __future__ import annotations
@@ -66,14 +67,16 @@ class UploadJournal:
             raise
         return entry
 
-    def entries(self) -> List[Dict[str, Any]]:
-        """Every unfinished upload recorded here (for inspection)."""
+    def entries(self, unfinished: bool = True) -> List[Dict[str, Any]]:
+        """The uploads recorded here: the unfinished ones, or all of them (completed ones have ``completed``)."""
         out = []
         for file in sorted(self.directory.glob("*.json")):
             try:
-                out.append(json.loads(file.read_text(encoding="utf-8")))
+                entry = json.loads(file.read_text(encoding="utf-8"))
             except (OSError, ValueError):
                 continue
+            if isinstance(entry, dict) and not (unfinished and entry.get("completed")):
+                out.append(entry)
         return out
 
     def __repr__(self) -> str:
@@ -81,9 +84,10 @@ class UploadJournal:
 
 
 class JournalEntry:
-    """One file's unfinished upload: ``video_id`` (None before the video exists), ``acknowledged`` byte ranges
-    (``[start, end)``), and ``replaced_video``: the video of an earlier upload of this path whose content has
-    changed since (that video is not resumed)."""
+    """One file's upload: ``video_id`` of an unfinished one (None before the video exists), its ``acknowledged``
+    byte ranges (``[start, end)``), ``uploaded_video``: the video a completed upload of this same content went
+    to, and ``replaced_video``: the video of an earlier upload of this path whose content has changed since (it
+    is neither resumed nor taken for this file)."""
 
     def __init__(self, file: Path, host: str, path: str, chunk_size: int) -> None:
         self.file = file
@@ -91,6 +95,7 @@ class JournalEntry:
         self.video_id: Optional[str] = None
         self.acknowledged: List[Tuple[int, int]] = []
         self.replaced_video: Optional[str] = None
+        self.uploaded_video: Optional[str] = None
         self.fingerprint: Dict[str, Any] = {}
         self._lock_fd: Optional[int] = None
         self._last_write = 0.0
@@ -135,6 +140,9 @@ class JournalEntry:
         if not same:
             self.replaced_video = previous if isinstance(previous, str) else None
             return
+        if isinstance(previous, str) and previous and saved.get("completed"):
+            self.uploaded_video = previous
+            return
         if isinstance(previous, str) and previous:
             self.video_id = previous
         ranges = saved.get("acknowledged")
@@ -168,9 +176,14 @@ class JournalEntry:
         return any(start <= offset and offset + length <= end for start, end in self.acknowledged)
 
     def complete(self) -> None:
-        """The upload is complete: the entry goes away."""
-        for file in (self.file, self.file.with_suffix(".lock")):
-            file.unlink(missing_ok=True)
+        """The upload is complete: the entry keeps only the fingerprint and the video, and the lock goes away."""
+        data = {"format": _FORMAT, "host": self.host, "path": self.path, **self.fingerprint,
+                "video_id": self.video_id, "completed": time.time()}  # fmt: skip
+        temporary = self.file.with_suffix(f".{os.getpid()}.tmp")
+        temporary.write_text(json.dumps(data), encoding="utf-8")
+        os.replace(temporary, self.file)
+        self.uploaded_video, self.video_id, self.acknowledged = self.video_id, None, []
+        self.file.with_suffix(".lock").unlink(missing_ok=True)
         self.release()
 
     def __repr__(self) -> str:

@@ -142,11 +142,15 @@ def upload_file(
     journal: Union[bool, PathLike, UploadJournal] = True,
     payload: Optional[VideoCreationPayload] = None,
     skip_existing: bool = False,
+    reupload: bool = False,
     **options: Any,
 ) -> FileResult:
     """Create a video for ``path`` and upload the file, continuing the video of an earlier, unfinished upload of
     the same content when the journal has one. ``options`` are passed to :meth:`VideosApi.upload`
     (``_progress_listener``, ``cancel``, ``max_bandwidth``, ``verify``...). Raises what the upload raises.
+
+    A file the journal says was already uploaded (same content, and its video still exists) is ``skipped``,
+    unless ``reupload``.
 
     With ``skip_existing``, the video carries the file's content key in its metadata (``apivideo-fingerprint``,
     and ``apivideo-sha256`` once the upload sent the whole file in order), and a file whose key an uploaded video
@@ -170,6 +174,11 @@ def upload_file(
     try:
         if entry is not None and entry.replaced_video:
             result.note = f"changed since its upload to {entry.replaced_video} started: uploaded to a new video"
+        if entry is not None and entry.uploaded_video and not reupload and _exists(videos, entry.uploaded_video):
+            entry.release()
+            result.status, result.video_id, result.note = SKIPPED, entry.uploaded_video, "already uploaded"
+            result.seconds = time.monotonic() - started
+            return result
         video_id = entry.video_id if entry is not None else None
         if video_id is not None and not _exists(videos, video_id):
             video_id = None  # the video of the unfinished upload was deleted meanwhile
@@ -278,6 +287,7 @@ def upload_files(
     on_result: Optional[Callable[[FileResult], Any]] = None,
     cancel: Any = None,
     skip_existing: bool = False,
+    reupload: bool = False,
     **options: Any,
 ) -> List[FileResult]:
     """Upload every file of ``paths`` (see :func:`find_files`), ``jobs`` files at a time, each to a video of its
@@ -285,7 +295,8 @@ def upload_files(
     unfinished is continued; a failure is recorded in its result and the other files go on. ``on_result`` is
     called as each file ends; ``cancel`` (a ``threading.Event``) stops every upload, leaving them resumable.
     With ``dry_run`` nothing is sent and every result is ``planned``. ``skip_existing`` skips files already on
-    api.video (see :func:`upload_file`). Results come in the order of the files."""
+    api.video (see :func:`upload_file`); files the journal says were uploaded are skipped unless ``reupload``.
+    Results come in the order of the files."""
     if not isinstance(jobs, int) or isinstance(jobs, bool) or not 1 <= jobs <= 16:
         raise ApiValueError(f"upload_files() argument 'jobs': expected an int from 1 to 16, got {jobs!r}")
     files = find_files(paths, recursive, include)
@@ -307,7 +318,7 @@ def upload_files(
             try:
                 done = upload_file(client, result.path, title=(title or title_from_name)(result.path),
                                    journal=book or False, cancel=cancel, skip_existing=skip_existing,
-                                   **options)  # fmt: skip
+                                   reupload=reupload, **options)  # fmt: skip
                 result.status, result.video_id, result.note = done.status, done.video_id, done.note
             except (OpenApiException, OSError) as exc:
                 result.status, result.error = FAILED, _one_line(exc)
@@ -342,12 +353,14 @@ def _pending_note(book: Optional[UploadJournal], client: Any, path: str) -> Opti
     from apivideo.journal import fingerprint
 
     key = os.path.abspath(path)
-    for entry in book.entries():
+    for entry in book.entries(unfinished=False):
         if entry.get("path") == key and entry.get("host") == client.configuration.host:
             same = all(entry.get(k) == v for k, v in fingerprint(path).items())
+            if same and entry.get("video_id") and entry.get("completed"):
+                return f"already uploaded to video {entry['video_id']}: would skip it"
             if same and entry.get("video_id"):
                 return f"would continue video {entry['video_id']}"
-            return "changed since an unfinished upload: would start a new video"
+            return "changed since its last upload: would start a new video"
     return None
 
 

@@ -89,7 +89,10 @@ class RateLimits:
             if first:
                 log.info("rate limit: the %s budget (%d per window) is spent; waiting %.1f s", key, limit, wait)
             # Spread the threads that wake together over a short moment instead of firing at once.
+            until = time.monotonic() + wait
             sleep(wait + random.uniform(0.0, min(1.0, 0.05 * wait + 0.01)))
+            if time.monotonic() < until:
+                return  # the sleep was cut short (or is a test's stand-in): send, and let the server decide
 
     def learn(self, request: Any, headers: Mapping[str, str]) -> None:
         """Record what an answer announced about the request's budget."""
@@ -115,6 +118,13 @@ class RateLimits:
             else:  # answers of one window can arrive out of order: the lowest count is the truest
                 budget.remaining = min(budget.remaining, remaining)
                 budget.reset_at = reset_at
+
+    def reopened(self, request: Any) -> None:
+        """The caller waited out a 429's Retry-After: the request's window counts as open again."""
+        with self._lock:
+            budget = self._budgets.get(self._key(request))
+            if budget is not None:
+                budget.reset_at = min(budget.reset_at, time.monotonic())
 
     def snapshot(self) -> Dict[str, RateLimit]:
         """The budgets this client knows, by name (``read``, ``write``, ``upload``, or ``<bucket>/<limit>``)."""

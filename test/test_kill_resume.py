@@ -62,4 +62,7 @@ def test_killed_twenty_times_the_upload_still_ends_in_one_exact_video(emu, clien
     videos = VideosApi(client).list(page_size=100)
     assert [v.video_id for v in videos.data] == [video_id]  # no run left a second video
     assert emu.source_sha256(video_id) == hashlib.sha256(data).hexdigest()
-    assert not list((tmp_path / "state" / "apivideo" / "uploads").glob("*.json"))  # the journal is empty again
+    from apivideo.journal import UploadJournal
+
+    entries = UploadJournal(tmp_path / "state" / "apivideo" / "uploads").entries(unfinished=False)
+    assert [(e["video_id"], bool(e.get("completed"))) for e in entries] == [(video_id, True)]

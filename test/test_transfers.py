@@ -74,7 +74,8 @@ def test_a_token_upload_continues_its_video_after_a_failure(emu, config, client,
     sent = [r.headers["Content-Range"].split("/")[0] for r in emu.requests if r.path == "/upload"]
     assert sent == [f"bytes {2 * CHUNK}-{3 * CHUNK - 1}", f"bytes {3 * CHUNK}-{4 * CHUNK - 1}",
                     f"bytes {4 * CHUNK}-{4 * CHUNK + 9}"]  # fmt: skip
-    assert journal.entries() == []  # a completed upload leaves no entry
+    assert journal.entries() == []  # nothing unfinished is left
+    assert [e["video_id"] for e in journal.entries(unfinished=False)] == [video_id]  # the upload is remembered
     assert VideosApi(client).list().pagination.items_total == 1
 
 
@@ -228,3 +229,17 @@ def test_the_journal_file_is_json_with_no_credential(emu, client, tmp_path, jour
     (entry_file,) = (journal.directory).glob("*.json")
     text = entry_file.read_text()
     assert emu.api_key not in text and json.loads(text)["path"] == os.path.abspath(path)
+
+
+def test_a_rerun_after_a_completed_upload_does_not_upload_again(emu, client, videos, tmp_path, journal):
+    path = _write(tmp_path / "done.mp4", _data(CHUNK + 3, seed=12))
+    first = upload_file(client, path, journal=journal)
+    again = upload_file(client, path, journal=journal)  # e.g. killed after the last chunk, before saying so
+    assert (again.status, again.video_id, again.note) == ("skipped", first.video_id, "already uploaded")
+    assert videos.list().pagination.items_total == 1
+    forced = upload_file(client, path, journal=journal, reupload=True)
+    assert forced.status == "uploaded" and forced.video_id != first.video_id
+    videos.delete(forced.video_id)
+    _write(tmp_path / "done.mp4", _data(CHUNK + 3, seed=13))  # a changed file is a new upload
+    changed = upload_file(client, path, journal=journal)
+    assert changed.status == "uploaded" and changed.video_id not in (first.video_id, forced.video_id)
