@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from typing import Iterator, List
 
 import pytest
@@ -11,11 +13,18 @@ from apivideo.configuration import Configuration
 from apivideo.testing import Emulator
 
 MIB = 1024 * 1024
+# Budgets far above what one test uses: only the rate-limit tests, which set their own, see the client pace itself.
+ROOMY_RATE_LIMITS = {"upload": 1_000_000, "write": 1_000_000, "read": 1_000_000}
+
+# The command line, the emulator and the process pools run in child processes: let them share compiled bytecode
+# (in a folder of their own) instead of compiling the package again in every child.
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+os.environ.setdefault("PYTHONPYCACHEPREFIX", os.path.join(tempfile.gettempdir(), "apivideo-test-pycache"))
 
 
 @pytest.fixture(scope="session")
 def _emulator() -> Iterator[Emulator]:
-    with Emulator() as emu:
+    with Emulator(rate_limits=ROOMY_RATE_LIMITS) as emu:
         yield emu
 
 

@@ -5,6 +5,7 @@ This reads the spec YAML directly (not the generator's records), so a generator 
 
 from __future__ import annotations
 
+import functools
 import importlib
 import re
 from pathlib import Path
@@ -24,12 +25,13 @@ def _snake(name: str) -> str:
     return "_from" if name == "from" else name
 
 
+@functools.cache
 def _spec() -> Dict[str, Any]:
     yaml = pytest.importorskip("yaml", reason="PyYAML is needed to read the spec")
     if not SPEC.is_file():
         pytest.skip(f"spec not found at {SPEC}")
     with open(SPEC, encoding="utf-8") as fh:
-        return yaml.safe_load(fh)  # type: ignore[no-any-return]
+        return yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # type: ignore[no-any-return]
 
 
 def _operations() -> List[Tuple[str, str, Dict[str, Any]]]:

@@ -57,7 +57,7 @@ def test_there_are_many_models():
     assert len(MODELS) > 80
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(model=st.sampled_from(MODELS), data=any_json)
 def test_any_json_decodes_or_raises_a_clean_error(model, data):
     try:
@@ -69,7 +69,7 @@ def test_any_json_decodes_or_raises_a_clean_error(model, data):
     obj.to_wire()
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(model_and_dict_of_its_fields())
 def test_dicts_with_the_model_fields_decode_or_raise_a_clean_error(pair):
     model, data = pair
@@ -135,7 +135,7 @@ def valid_model_wire(draw: Any) -> tuple:
     return model, draw(_wire_dict(model))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(valid_model_wire())
 def test_models_round_trip(pair):
     model, wire = pair
