@@ -24,6 +24,7 @@ from apivideo.wire import JSON_HEADERS, encode_json
 log = logging.getLogger("apivideo")
 HOST_ENVIRONMENT = {"production": PRODUCTION_HOST, "sandbox": SANDBOX_HOST}
 REFRESH_MARGIN = 30.0  # seconds before expiry at which a token is renewed (less for very short lifetimes)
+RENEW_RETRY = 5.0  # after a failed early renewal, seconds before the next attempt (the token is still valid)
 
 
 class _Token:
@@ -146,22 +147,34 @@ class AuthenticatedApiClient(ApiClient):
         return True
 
     def _renew(self, stale: Optional[_Token], force: bool = False) -> _Token:
-        """Renew under the lock; threads that waited find the fresh token and send no second request."""
+        """Renew under the lock; threads that waited find the fresh token and send no second request. When
+        renewing ahead of expiry fails (a malformed answer, an outage), the still-valid token is kept."""
         with self._lock:
             current = self._token
             if current is not None and current is not stale and (force or time.monotonic() < current.renew_at):
                 return current
-            if current is not None and current.refresh:
-                try:
-                    payload = {"refreshToken": current.refresh}
-                    self._token = self._exchange("/auth/refresh", payload, "the refresh token")
-                    return self._token
-                except ApiAuthException as exc:
-                    if isinstance(exc, ApiConnectionException):
-                        raise
-                    log.info("token refresh refused; authenticating again with the API key")
-            self._token = self._exchange("/auth/api-key", {"apiKey": self.api_key}, "the API key")
-            return self._token
+            try:
+                return self._renew_locked(current)
+            except ApiException as exc:
+                if force or current is None or time.monotonic() >= current.expires_at - 1.0:
+                    raise
+                log.warning("renewing the access token failed (%s); the current one stays valid until it expires",
+                            type(exc).__name__)  # fmt: skip
+                current.renew_at = min(current.expires_at - 1.0, time.monotonic() + RENEW_RETRY)  # not on every call
+                return current
+
+    def _renew_locked(self, current: Optional[_Token]) -> _Token:
+        """The refresh token first; when it is refused, the API key."""
+        if current is not None and current.refresh:
+            try:
+                self._token = self._exchange("/auth/refresh", {"refreshToken": current.refresh}, "the refresh token")
+                return self._token
+            except ApiAuthException as exc:
+                if isinstance(exc, ApiConnectionException):
+                    raise
+                log.info("token refresh refused; authenticating again with the API key")
+        self._token = self._exchange("/auth/api-key", {"apiKey": self.api_key}, "the API key")
+        return self._token
 
     def _exchange(self, path: str, payload: Mapping[str, str], what: str) -> _Token:
         """POST the key (or refresh token) and read the token answer. Only a 4xx refuses the credential; an

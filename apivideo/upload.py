@@ -131,10 +131,8 @@ class ChunkedUpload:
         plan = [(offset, min(chunk, size - offset)) for offset in range(0, size, chunk)]
         self.entry = _open_journal(self.client, self.options.get("journal"), self.source, chunk, self.name)
         try:
-            if self.entry is not None:
-                self.adopt_journal(self.entry)
-            resuming = self.options.get("resume") or (self.entry is not None and self.entry.video_id is not None)
-            todo = self.missing(plan) if resuming else plan
+            continuing = self.entry is not None and self.adopt_journal(self.entry)
+            todo = self.missing(plan) if self.options.get("resume") or continuing else plan
             if not todo:
                 return self.finished()
             *middle, last = todo
@@ -147,8 +145,8 @@ class ChunkedUpload:
                 for offset, length in middle:
                     self.send(offset, length)
             answer = self.send(*last)  # after every other chunk: it completes the video
-            if self.options.get("verify", True) is not False:
-                self.verify()
+            if len(plan) > 1 and self.options.get("verify", True) is not False:
+                self.verify()  # (one request carrying the whole file needs no proof beyond its answer)
         except STOPS as exc:
             if self.entry is not None:
                 self.entry.release()
@@ -163,8 +161,9 @@ class ChunkedUpload:
             self.entry.complete()
         return as_requested(answer, self.options)
 
-    def adopt_journal(self, entry: JournalEntry) -> None:
-        """Continue the video an earlier, unfinished upload of this same file started (or record this one's)."""
+    def adopt_journal(self, entry: JournalEntry) -> bool:
+        """Continue the video an earlier, unfinished upload of this same file started (or record this one's);
+        True when there is an earlier upload to continue."""
         import logging
 
         if entry.replaced_video:
@@ -175,8 +174,12 @@ class ChunkedUpload:
         if self.video_id is None and entry.video_id:
             self.video_id = entry.video_id
             self.form["videoId"] = entry.video_id
-        elif self.video_id is not None:
+            return True
+        if self.video_id is not None and entry.video_id == self.video_id:
+            return bool(entry.acknowledged)
+        if self.video_id is not None:
             entry.record_video(self.video_id)
+        return False
 
     def send_parallel(self, chunks: List[Tuple[int, int]], workers: int) -> None:
         """Send ``chunks`` on ``workers`` threads. At the first failure no further chunk is started; the chunks

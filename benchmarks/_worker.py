@@ -488,6 +488,70 @@ def task_exit(impl: str, p: Dict[str, Any]) -> Dict[str, Any]:
     return {"exit_wall": left, "inside_wall": t0 - w_enter, "requests_before_exit": 2}
 
 
+def task_pacing(impl: str, p: Dict[str, Any]) -> Dict[str, Any]:
+    """A bulk job of mixed calls (two reads, then a write, repeated) against limits the emulator enforces; ours
+    only, with pacing on or off. Counts the answers the server refused."""
+    import apivideo
+    from apivideo.api.videos_api import VideosApi
+    from apivideo.configuration import Configuration
+    from apivideo.model.video_update_payload import VideoUpdatePayload
+
+    config = Configuration(host=p["host"], rate_limit_pacing=p["pacing"])
+    with apivideo.AuthenticatedApiClient(p["key"], configuration=config) as client:
+        videos = VideosApi(client)
+        video_id = p["video_id"]
+        c0, w0 = time.process_time(), time.perf_counter()
+        for i in range(p["calls"] // 3):
+            videos.get(video_id)
+            videos.list(page_size=1)
+            videos.update(video_id, VideoUpdatePayload(description=f"step {i}"))
+        return {"wall": time.perf_counter() - w0, "cpu": time.process_time() - c0}
+
+
+def task_journal(impl: str, p: Dict[str, Any]) -> Dict[str, Any]:
+    """The cost of the upload journal and the integrity check: the same upload with both on, then both off,
+    alternating, in one process (ours only)."""
+    import tempfile
+
+    import apivideo
+    from apivideo.api.videos_api import VideosApi
+    from apivideo.configuration import Configuration
+    from apivideo.journal import UploadJournal
+    from apivideo.model.video_creation_payload import VideoCreationPayload
+
+    config = Configuration(host=p["host"], chunk_size=p["chunk"])
+    walls: Dict[str, List[float]] = {"on": [], "off": []}
+    with apivideo.AuthenticatedApiClient(p["key"], configuration=config) as client, tempfile.TemporaryDirectory() as d:
+        videos = VideosApi(client)
+        journal = UploadJournal(d)
+        for _ in range(p["rounds"]):
+            for mode in ("on", "off"):
+                video_id = videos.create(VideoCreationPayload(title="bench journal")).video_id
+                options = {"journal": journal, "verify": True} if mode == "on" else {"verify": False}
+                w0 = time.perf_counter()
+                videos.upload(video_id, p["path"], **options)
+                walls[mode].append(time.perf_counter() - w0)
+    return {"on": _median(walls["on"]), "off": _median(walls["off"])}
+
+
+def task_throttle(impl: str, p: Dict[str, Any]) -> Dict[str, Any]:
+    """An upload capped at ``rate`` bytes per second (ours only): the rate it achieved."""
+    import apivideo
+    from apivideo.api.videos_api import VideosApi
+    from apivideo.configuration import Configuration
+    from apivideo.model.video_creation_payload import VideoCreationPayload
+
+    config = Configuration(host=p["host"], chunk_size=p["chunk"], upload_concurrency=p["concurrency"])
+    with apivideo.AuthenticatedApiClient(p["key"], configuration=config) as client:
+        videos = VideosApi(client)
+        video_id = videos.create(VideoCreationPayload(title="bench throttle")).video_id
+        size = os.path.getsize(p["path"])
+        w0 = time.perf_counter()
+        videos.upload(video_id, p["path"], max_bandwidth=p["rate"], verify=False)
+        wall = time.perf_counter() - w0
+    return {"wall": wall, "rate": size / wall, "target": p["rate"]}
+
+
 TASKS = {
     "decode": task_decode,
     "memory": task_memory,
@@ -495,6 +559,9 @@ TASKS = {
     "threads": task_threads,
     "upload": task_upload,
     "exit": task_exit,
+    "pacing": task_pacing,
+    "journal": task_journal,
+    "throttle": task_throttle,
 }
 
 

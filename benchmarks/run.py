@@ -37,7 +37,10 @@ README = HERE / "README.md"
 BEGIN, END = "<!-- results:begin -->", "<!-- results:end -->"
 MiB = 1024 * 1024
 EXAMPLE_CANDIDATES = [REPO / "spec" / "payloads" / "videos" / "list" / "responses" / "200.json"]
-PHASES = ("import", "decode", "list", "get", "threads", "exit", "upload")
+PHASES = ("import", "decode", "list", "get", "threads", "exit", "upload", "journal", "throttle", "pacing")
+# The driver's emulator advertises budgets no measurement comes near: the SDK's rate-limit pacing must not slow
+# the rows that compare it with clients that do not pace (the pacing row has an emulator of its own).
+ROOMY_RATE_LIMITS = {"upload": 10**9, "write": 10**9, "read": 10**9}
 IMPORT_CODE = {
     "ours": "from apivideo.api.videos_api import VideosApi",
     "official": "from apivideo.api.videos_api import VideosApi",
@@ -350,6 +353,53 @@ class Suite:
         finally:
             os.unlink(path)
 
+    def phase_journal(self, reps: int, size: int) -> None:
+        """The upload journal and the integrity check, on against off, for a large file and a one-chunk file."""
+        for label, nbytes, chunk in (("journal_large", size, 50 * MiB), ("journal_small", MiB, 50 * MiB)):
+            path, _ = make_upload_file(self.args.tmpdir, nbytes)
+            try:
+                params = dict(self.server, path=path, chunk=chunk, rounds=1 if label == "journal_large" else 10)
+                self.collect(label, reps, [("ours", self._task(self.ours, "journal", "ours", params))])
+            finally:
+                os.unlink(path)
+            self.raw.setdefault("journal_sizes", {})[label] = nbytes
+
+    def phase_throttle(self) -> None:
+        """A capped upload, three parts in parallel: the rate it achieved against the cap."""
+        rate = (8 if self.quick else 16) * MiB
+        path, _ = make_upload_file(self.args.tmpdir, 3 * rate)  # about three seconds at the cap
+        try:
+            params = dict(self.server, path=path, chunk=5 * MiB, concurrency=3, rate=rate)
+            self.collect("throttle", 1, [("ours", self._task(self.ours, "throttle", "ours", params))])
+        finally:
+            os.unlink(path)
+
+    def phase_pacing(self, reps: int) -> None:
+        """A bulk job of mixed calls against enforced limits, with the SDK's pacing on and off; the emulator
+        counts the 429 answers."""
+        from apivideo.testing import Emulator
+
+        window, limits = 1.0, {"read": 60, "write": 20, "upload": 10}
+        calls = 90 if self.quick else 300
+        with Emulator(enforce_rate_limits=True, rate_limit_window=window, rate_limits=limits) as emu:
+            video_id = seed_videos(emu.host, emu.api_key, 1)[0]
+
+            def job(pacing: bool) -> Callable[[], Any]:
+                def run() -> Any:
+                    time.sleep(window)  # start in a fresh window
+                    emu.clear_requests()
+                    params = {"host": emu.host, "key": emu.api_key, "video_id": video_id, "calls": calls,
+                              "pacing": pacing}  # fmt: skip
+                    result = self.runner.task(self.ours, "pacing", "ours", params)
+                    if result is not None:
+                        result["refused"] = sum(1 for r in emu.requests if r.status == 429)
+                        result["minimum"] = (calls // 3) / limits["write"] * window
+                    return result
+
+                return run
+
+            self.collect("pacing", reps, [("paced", job(True)), ("unpaced", job(False))])
+
     def _task(self, python: str, task: str, impl: str, params: Dict[str, Any]) -> Callable[[], Any]:
         return lambda: self.runner.task(python, task, impl, params)
 
@@ -366,8 +416,10 @@ class Suite:
         upload_reps = args.upload_reps or (1 if self.quick else 3)
         size = int((args.upload_mib or (20 if self.quick else 1024)) * MiB)
         chunks = [5 * MiB, 8 * MiB] if self.quick else [50 * MiB, 128 * MiB]
+        if args.chunks:
+            chunks = [int(float(c) * MiB) for c in args.chunks.split(",")]
         started = time.perf_counter()
-        with Emulator(sink=True) as emu:
+        with Emulator(sink=True, rate_limits=ROOMY_RATE_LIMITS) as emu:
             self.emu = emu
             ids = seed_videos(emu.host, emu.api_key, 100)
             self.server = {"host": emu.host, "key": emu.api_key, "video_id": ids[37]}
@@ -389,6 +441,12 @@ class Suite:
                 self.phase_exit(reps)
             if "upload" in only:
                 self.phase_upload(upload_reps, size, chunks)
+            if "journal" in only:
+                self.phase_journal(upload_reps, size)
+            if "throttle" in only:
+                self.phase_throttle()
+            if "pacing" in only:
+                self.phase_pacing(1 if self.quick else 3)
         self.runner.close()
         return {
             "config": {"quick": self.quick, "reps": reps, "upload_reps": upload_reps, "upload_bytes": size,
@@ -523,6 +581,36 @@ def summarize(results: Dict[str, Any]) -> List[Dict[str, Any]]:
     add("leaving `with AuthenticatedApiClient(...)` (wall; requests seen by the emulator)", off_cell, ours_cell,
         "-", "-", "< 5 ms, 0 requests", (t < 0.005 and extra == 0) if t == t else None)  # fmt: skip
 
+    # the upload journal and the integrity check
+    sizes = raw.get("journal_sizes", {})
+    if has("journal_large", "ours"):
+        on, off = field("journal_large", "ours", "on"), field("journal_large", "ours", "off")
+        cost = ratio(on - off, off)
+        add(f"journal + integrity check, upload of {sizes['journal_large'] / MiB:.0f} MiB to the emulator sink:"
+            " added time", "n/a", f"{100 * cost:+.2f}% ({ms(on)} vs {ms(off)})", "-", "-", "< 1%",
+            cost < 0.01 if cost == cost else None)  # fmt: skip
+    if has("journal_small", "ours"):
+        on, off = field("journal_small", "ours", "on"), field("journal_small", "ours", "off")
+        add("journal, one-chunk file (1 MiB): added time per upload", "n/a", f"{(on - off) * 1000:+.2f} ms", "-",
+            "-", "< 5 ms", (on - off) < 0.005 if on == on else None)  # fmt: skip
+    if has("throttle", "ours"):
+        achieved, target = field("throttle", "ours", "rate"), field("throttle", "ours", "target")
+        r = ratio(achieved, target)
+        add(f"bandwidth cap of {target / MiB:.0f} MiB/s shared by 3 parallel parts: achieved rate", "n/a",
+            f"{achieved / MiB:.2f} MiB/s ({fx(r)})", "-", "-", "within 5%",
+            abs(r - 1) <= 0.05 if r == r else None)  # fmt: skip
+    if has("pacing", "paced"):
+
+        def pace(label: str) -> str:
+            return f"{field('pacing', label, 'wall'):.2f} s, {field('pacing', label, 'refused'):.0f} x 429"
+
+        paced, minimum = field("pacing", "paced", "wall"), field("pacing", "paced", "minimum")
+        refused = field("pacing", "paced", "refused")
+        add("bulk job of mixed calls (2 reads + 1 write, repeated) against enforced limits: wall, 429 answers"
+            f" (minimum {minimum:.1f} s)", "n/a", pace("paced"), f"pacing off: {pace('unpaced')}", fx(ratio(paced,
+            minimum)), "0 x 429, <= 1.10x the minimum", refused == 0 and paced <= 1.1 * minimum if paced == paced
+            else None)  # fmt: skip
+
     # threads
     def thr(impl: str) -> Tuple[str, float, int]:
         runs = raw.get("threads", {}).get(impl, [])
@@ -605,6 +693,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--skip-official", action="store_true", help="measure only ours and the floors")
     parser.add_argument("--skip-upload", action="store_true", help="skip the upload measurements")
     parser.add_argument("--only", default="", help=f"comma-separated phases to run, of: {', '.join(PHASES)}")
+    parser.add_argument("--chunks", default="", help="upload chunk sizes in MiB, comma-separated (default 50,128)")
     parser.add_argument("--readme", choices=("auto", "yes", "no"), default="auto",
                         help="write the table into benchmarks/README.md (auto: full runs only)")  # fmt: skip
     args = parser.parse_args(argv)

@@ -204,3 +204,18 @@ def test_the_bad_key_message_says_it_once(emu, config):
         apivideo.AuthenticatedApiClient("not-a-real-key-123", configuration=config).connect()
     text = str(info.value)
     assert text.count("The user credentials were incorrect") == 1 and "refused the API key" in text
+
+
+def test_a_still_valid_token_is_kept_when_renewing_it_early_fails(emu, client, caplog):
+    VideosApi(client).list()
+    kept = client._token.headers["Authorization"]
+    client._token.renew_at = time.monotonic() - 1  # due for renewal, still valid for an hour
+    for path in ("/auth/refresh", "/auth/api-key"):
+        emu.inject("raw", status=200, body=b'{"access_token": null}', path=path)
+    emu.clear_requests()
+    with caplog.at_level(logging.WARNING, logger="apivideo"):
+        assert VideosApi(client).list().data == []
+        assert VideosApi(client).list().data == []  # no second attempt right away
+    assert [r.path for r in emu.requests] == ["/auth/refresh", "/auth/api-key", "/videos", "/videos"]
+    assert emu.requests[-1].headers["Authorization"] == kept
+    assert "stays valid" in caplog.text and kept.split()[1] not in caplog.text
