@@ -20,6 +20,8 @@ ROOMY_RATE_LIMITS = {"upload": 1_000_000, "write": 1_000_000, "read": 1_000_000}
 # (in a folder of their own) instead of compiling the package again in every child.
 os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 os.environ.setdefault("PYTHONPYCACHEPREFIX", os.path.join(tempfile.gettempdir(), "apivideo-test-pycache"))
+# The upload journal's default folder: never the user's own state folder.
+os.environ["XDG_STATE_HOME"] = tempfile.mkdtemp(prefix="apivideo-test-state-")
 
 
 @pytest.fixture(scope="session")
