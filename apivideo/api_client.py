@@ -195,9 +195,10 @@ class ApiClient:
                     pacer.wait_for(request, policy.max_retry_after, self._sleep)
                 if request.auth:
                     self.update_params_for_auth(headers, None, AUTH_SETTINGS, request.route, request.method, None)
-                    hidden = _with_credentials(request.secrets, headers.get("Authorization"))
-                    for name, header in headers.items():
-                        check_header_value(name, header)
+                    authorization = headers.get("Authorization")
+                    if authorization is not None:  # the only header the hook sets; the others were checked
+                        hidden = _with_credentials(request.secrets, authorization)
+                        check_header_value("Authorization", authorization)
                 try:
                     resp = self.rest_client.request(request.method, url, headers, request.body, timeout, preload, label)
                 except ApiConnectionException as exc:

@@ -48,7 +48,8 @@ class Param:
     every model it mentions.
     """
 
-    __slots__ = ("name", "wire", "where", "_tp", "required", "enum", "minimum", "maximum", "secret", "_check")
+    __slots__ = ("name", "wire", "where", "_tp", "required", "enum", "minimum", "maximum", "secret", "_check",
+                 "has_rules")  # fmt: skip
 
     def __init__(
         self,
@@ -68,6 +69,8 @@ class Param:
         self.required, self.enum, self.minimum, self.maximum = required, enum, minimum, maximum
         self.secret = secret  # a credential (an upload token): never repeated in an error
         self._check: Optional[Callable[[Any], Optional[str]]] = None
+        # enums, ranges or a model to check (a model may stand in any place: a body, an analytics filter...)
+        self.has_rules = enum is not None or minimum is not None or maximum is not None or where not in ("path", "file")
 
     @property
     def tp(self) -> Any:
@@ -126,8 +129,11 @@ class Operation(Generic[T]):
             response = self._response = resolve(response)
         return response
 
-    def prepare(self, args: Mapping[str, Any], rules: bool, session: bool = False) -> PreparedRequest:
-        """Check the arguments (types always; enums, ranges and models when ``rules``) and build the request once.
+    def prepare(
+        self, args: Mapping[str, Any], rules: bool, session: bool = False, types: bool = True
+    ) -> PreparedRequest:
+        """Check the arguments (types unless ``types`` is off; enums, ranges and models when ``rules``) and build the
+        request once.
         The file and form fields of an upload are not part of it: the upload strategy makes a body per chunk."""
         from apivideo.validation import check_argument
 
@@ -143,7 +149,8 @@ class Operation(Generic[T]):
 
                     raise ApiTypeError(f"{self.name}() missing required argument '{p.name}'")
                 continue
-            check_argument(self.name, p, value, rules)
+            if (types and p.check(value) is not None) or (rules and p.has_rules):
+                check_argument(self.name, p, value, rules, types)
             if p.secret:
                 secrets += (value,)
             if p.where == "path":
@@ -227,8 +234,8 @@ class EndPoint:
             if options.get("async_req"):
                 rest = {k: v for k, v in options.items() if k != "async_req"}
                 return client.submit(self._call, op, {**args, "options": rest})  # type: ignore[return-value]
-        rules = client.configuration.client_side_validation and options.get("_check_input_type", True) is not False
-        request = op.prepare(args, rules)
+        types = not options or options.get("_check_input_type", True) is not False
+        request = op.prepare(args, client.configuration.client_side_validation, types=types)
         if options and options.get("_host_index") is not None:
             request.host = client.configuration.get_host_from_settings(options["_host_index"])
         if op.upload is None:

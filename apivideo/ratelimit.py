@@ -57,8 +57,8 @@ class RateLimits:
     def wait_for(self, request: Any, max_wait: float, sleep: Callable[[float], Any] = time.sleep) -> None:
         """Take one request from the request's budget, first waiting for the next window when it is spent. A wait
         longer than ``max_wait`` raises :class:`TooManyRequestsException` at once, without sending anything."""
-        if request.bucket in _NOT_PACED:
-            return
+        if not self._budgets or request.bucket in _NOT_PACED:
+            return  # nothing announced yet: nothing to wait for
         key = self._key(request)
         while True:
             with self._lock:
@@ -134,9 +134,12 @@ class RateLimits:
 
 
 def _parse(headers: Mapping[str, str]) -> Optional[tuple[int, int, float]]:
+    announced, left = headers.get("X-RateLimit-Limit"), headers.get("X-RateLimit-Remaining")
+    if announced is None or left is None:
+        return None
     try:
-        limit = int(headers["X-RateLimit-Limit"])
-        remaining = int(headers["X-RateLimit-Remaining"])
+        limit = int(announced)
+        remaining = int(left)
         resets_in = float(headers.get("X-RateLimit-Retry-After") or 60.0)
     except (KeyError, TypeError, ValueError):
         return None

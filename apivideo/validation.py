@@ -139,11 +139,11 @@ def checker(tp: Any, where: str) -> Callable[[Any], Optional[str]]:
     return lambda v: type_problem(v, tp)
 
 
-def check_argument(op_name: str, param: Any, value: Any, rules: bool) -> None:
-    """Check one argument: its type always, its enum, range and model rules unless ``rules`` is off
-    (``client_side_validation=False``)."""
+def check_argument(op_name: str, param: Any, value: Any, rules: bool, types: bool = True) -> None:
+    """Check one argument: its type unless ``types`` is off (the official ``_check_input_type=False``), its enum,
+    range and model rules unless ``rules`` is off (``client_side_validation=False``)."""
     label = f"{op_name}() argument '{param.name}'"
-    problem = param.check(value)
+    problem = param.check(value) if types else None
     if problem:
         raise ApiTypeError(f"{label}: {problem}")
     if not rules:
