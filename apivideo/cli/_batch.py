@@ -1,9 +1,8 @@
-"""``apivideo upload``: the command, and the upload of files, one or many: each file goes to a video of its own
-through the SDK's library
-functions (:func:`apivideo.library.upload_file`, or ``upload_with_upload_token`` with a token) and its upload
-journal, a few files at a time. Progress for all of them together, a line per file as it ends, a summary at the
-end. Ctrl-C cancels every running upload within one block, and says how to continue each unfinished file: with
-the journal, by running the command again.
+"""``apivideo upload``: the command, and the upload of files, one or many. Each file goes to a video of its own
+through the SDK's library functions (:func:`apivideo.library.upload_file`, or ``upload_with_upload_token`` with a
+token) and the upload journal, a few files at a time. Progress for all of them together, a line per file as it
+ends, a summary at the end. Ctrl-C cancels every running upload at its next block, and says how to continue each
+unfinished file: with the journal, by running the command again (for the files left).
 """
 
 from __future__ import annotations
@@ -294,6 +293,7 @@ class Batch:
             if entry is not None:
                 entry.release()  # a no-op once the upload completed: the entry is gone
         result.video_id = job.video.video_id
+        job.sent = True  # whatever happens to the attributes, the file is there: a rerun must not send it again
         if self.attributes and self.client is not None:  # the token sends the file only; the attributes need the key
             from apivideo.model.video_update_payload import VideoUpdatePayload
 
