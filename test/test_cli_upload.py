@@ -217,6 +217,11 @@ def test_a_token_uploads_several_files_with_parallel_chunks_and_attributes_need_
     refused = cli("--host", emu.host, "upload", str(tmp_path), "--token", token, "--title-template", "{stem}")
     assert refused.code == 2 and "also need an API key" in refused.err, refused
 
+    emu.inject("status", status=400, method="PATCH")  # the file goes, its title cannot be set
+    untitled = cli("upload", str(tmp_path / "b.mp4"), "--token", token, "--title", "B", emu=emu)
+    assert untitled.code == 1 and untitled.err.splitlines()[-1].startswith("error: 400"), untitled
+    assert "to continue" not in untitled.err  # the file is there: sending it again would make a second video
+
 
 # -- Ctrl-C --------------------------------------------------------------------------------------------------------
 
