@@ -118,9 +118,9 @@ UPLOAD = Command(
     description="Create a video per file and upload the file to it (in chunks when large), a few files at a time"
     " with --jobs, with progress on stderr. An upload that stops (Ctrl-C, a failure, a crash) is recorded in a"
     " local journal: running the same command again continues it in the same video, sending only what the"
-    " server is missing. One FILE prints its video id and player URL; several files or a folder print a"
-    " summary table (--json: as JSON). FILE may be - (standard input) or a named pipe: the video is then sent"
-    " in parts as it arrives.",
+    " server is missing. A single file PATH prints its video id and player URL; several PATHs or a folder"
+    " print a summary table (--json: as JSON). PATH may be - (standard input) or a named pipe, alone: the video"
+    " is then sent in parts as it arrives.",
     examples=(
         "apivideo upload clip.mp4",
         "apivideo upload talk.mov --title 'Keynote' --tag conf --metadata room=A --private",
