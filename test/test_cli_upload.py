@@ -165,7 +165,7 @@ def test_no_verify_skips_the_status_check_after_the_last_chunk(emu: Emulator, tm
 
 
 def test_wait_reports_playable_videos_and_fails_the_files_that_do_not_encode(emu: Emulator, tmp_path: Path) -> None:
-    library(tmp_path, {"a.mp4": 1000, "b.mp4": 1000, "c.mp4": 1000})
+    library(tmp_path, {"a.mp4": 1000, "b.mp4": 1000, "c.mp4": 1000, "d.mp4": 0})
     failed = {"ingest": {"status": "uploaded"}, "encoding": {"playable": False, "qualities": [
         {"type": "hls", "quality": "720p", "status": "failed"}]}}  # fmt: skip
     encoding = {"ingest": {"status": "uploaded"}, "encoding": {"playable": False, "qualities": [
@@ -176,7 +176,7 @@ def test_wait_reports_playable_videos_and_fails_the_files_that_do_not_encode(emu
     run = cli("upload", str(tmp_path), "--wait", "--wait-timeout", "0.2", "--no-verify", "--no-journal", "--json",
               emu=emu)  # fmt: skip
     assert run.code == 1, run
-    a, b, c = json.loads(run.out)
+    a, b, c, d = json.loads(run.out)
     assert (a["result"], a["playable"], a["error"]) == (
         "failed", False, f"video {a['videoId']} failed to encode in every quality"
     )  # fmt: skip
@@ -184,6 +184,8 @@ def test_wait_reports_playable_videos_and_fails_the_files_that_do_not_encode(emu
         "failed", False, f"video {b['videoId']} was not playable after 0.2 s"
     )  # fmt: skip
     assert (c["result"], c["playable"], c["error"]) == ("uploaded", True, None)
+    assert (d["result"], d["videoId"], d["error"]) == ("failed", None, f"{d['file']} is empty: nothing to upload")
+    assert posts(emu, "/videos") == 3  # none for the empty file
     assert f"{c['file']}: playable, video {c['videoId']}, after 0:00" in run.err
     assert "to continue" not in run.err  # every file was sent whole: nothing to continue
 

@@ -417,7 +417,7 @@ class Batch:
     def hints(self) -> List[str]:
         """For each file not uploaded whole: its video, and the command that continues it. With the journal that
         is the same command again (for the files left); without it, a --resume per video."""
-        left = [job for job in self.jobs if not job.sent]
+        left = [job for job in self.jobs if not job.sent and job.result.size > 0]  # an empty file would fail again
         if not left:
             return []
         token = " (with the upload token in place of UPLOAD_TOKEN)" if self.args.token else ""
