@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import IO, Any, Dict, List, Optional
 
@@ -17,12 +20,19 @@ COMMAND = [sys.executable, "-m", "apivideo"]
 
 # Every output of every run, to check that the API key never shows up anywhere.
 OUTPUTS: List[str] = []
+# The runs' state folder (the upload journal), never the user's; a test that looks at it passes its own.
+STATE = tempfile.mkdtemp(prefix="apivideo-cli-state-")
+atexit.register(shutil.rmtree, STATE, True)
+# Modules compiled once for every run (the runs would otherwise each compile what they import).
+PYCACHE = os.path.join(STATE, "pycache")
 
 
 def env(**extra: str) -> Dict[str, str]:
-    """The environment of a run: this checkout first on the path, and no API key unless given."""
-    values = {k: v for k, v in os.environ.items() if k != "APIVIDEO_API_KEY"}
+    """The environment of a run: this checkout first on the path, no API key unless given, the upload journal in
+    a temporary folder."""
+    values = {k: v for k, v in os.environ.items() if k not in ("APIVIDEO_API_KEY", "PYTHONDONTWRITEBYTECODE")}
     values["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), values.get("PYTHONPATH")]))
+    values.update(XDG_STATE_HOME=STATE, PYTHONPYCACHEPREFIX=PYCACHE)
     values.update(extra)
     return values
 
@@ -58,13 +68,18 @@ def cli(
     return run
 
 
-def popen(*args: str, emu: Optional[Emulator] = None, stdin: Any = subprocess.DEVNULL) -> subprocess.Popen[bytes]:
+def popen(
+    *args: str,
+    emu: Optional[Emulator] = None,
+    stdin: Any = subprocess.DEVNULL,
+    environ: Optional[Dict[str, str]] = None,
+) -> subprocess.Popen[bytes]:
     """Start ``python -m apivideo [--host H --api-key K] ARGS`` with its outputs piped, to interrupt it."""
     argv = list(COMMAND)
     if emu is not None:
         argv += ["--host", emu.host, "--api-key", emu.api_key]
     return subprocess.Popen(
-        argv + list(args), stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env(), cwd=ROOT
+        argv + list(args), stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=environ or env(), cwd=ROOT
     )
 
 

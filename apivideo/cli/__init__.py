@@ -51,10 +51,18 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     keep_secret(args.api_key)
     if args.verbose:
         _setup_logging()
+    warnings = _Warnings()
+    logging.getLogger("apivideo").addHandler(warnings)
+    try:
+        return _run(Context(args, command, extra))
+    finally:
+        logging.getLogger("apivideo").removeHandler(warnings)
 
+
+def _run(ctx: Context) -> int:
     from apivideo.exceptions import ApiException, OpenApiException
 
-    ctx = Context(args, command, extra)
+    command = ctx.command
     try:
         return command.run(ctx)
     except KeyboardInterrupt:
@@ -97,6 +105,21 @@ def _values_of(options: Sequence[str], argv: Sequence[str]) -> List[str]:
             elif i + 1 < len(argv):
                 found.append(argv[i + 1])
     return found
+
+
+class _Warnings(logging.Handler):
+    """The SDK's warnings on stderr as ``warning: ...`` lines (with --verbose, its whole log is shown instead).
+    A file that changed since its unfinished upload is told by ``upload`` itself, in its result line."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if logging.getLogger("apivideo").getEffectiveLevel() <= logging.DEBUG:
+            return  # --verbose: the log handler shows it
+        message = record.getMessage()
+        if "changed since its upload to video" not in message:
+            note(f"warning: {message}")
 
 
 class _RedactingFormatter(logging.Formatter):

@@ -234,6 +234,29 @@ def size_range(low: int, high: int) -> Callable[[str], int]:
     return parse
 
 
+def rate(text: str) -> int:
+    """A rate in bytes per second: a size (``2M``, ``500K``, ``1048576``), optionally followed by ``/s``."""
+    size = text[:-2] if text.lower().endswith("/s") else text
+    try:
+        value = parse_size(size)
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(f"invalid rate {text!r} (examples: 2M, 500K, 2MiB/s)") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1 byte per second, got {text!r}")
+    return value
+
+
+def seconds(text: str) -> float:
+    """A positive duration in seconds (``600``, ``2.5``)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a number of seconds > 0, got {text!r}")
+    return value
+
+
 def int_range(low: int, high: Optional[int] = None) -> Callable[[str], int]:
     """A whole-number option bounded to ``[low, high]``."""
     wanted = f"from {low} to {high}" if high is not None else f">= {low}"

@@ -53,8 +53,9 @@ class Context:
             if arg.sdk and (value := getattr(self.args, arg.dest, None)) is not None and value != []
         }
 
-    def configuration(self) -> Configuration:
-        """Client settings: the host, plus every ``Arg(setting=...)`` of the command that was given."""
+    def configuration(self, **extra: Any) -> Configuration:
+        """Client settings: the host, plus every ``Arg(setting=...)`` of the command that was given, plus
+        ``extra`` (``Configuration`` keywords the command chose)."""
         from apivideo.configuration import Configuration
 
         host = self.host
@@ -69,20 +70,20 @@ class Context:
             for arg in self.command.args
             if arg.setting and (value := getattr(self.args, arg.dest, None)) is not None
         }
-        return Configuration(host=host, allow_insecure_http=insecure, **settings)
+        return Configuration(host=host, allow_insecure_http=insecure, **settings, **extra)
 
-    def client(self) -> AuthenticatedApiClient:
+    def client(self, **extra: Any) -> AuthenticatedApiClient:
         """An authenticated client (use it in a ``with`` block: the key is exchanged for a token there)."""
         from apivideo.auth_api_client import AuthenticatedApiClient
 
         key = self.require_key()
-        return AuthenticatedApiClient(key, configuration=self.configuration())
+        return AuthenticatedApiClient(key, configuration=self.configuration(**extra))
 
-    def anonymous_client(self) -> ApiClient:
+    def anonymous_client(self, **extra: Any) -> ApiClient:
         """A client without credentials, for upload tokens."""
         from apivideo.api_client import ApiClient
 
-        return ApiClient(configuration=self.configuration())
+        return ApiClient(configuration=self.configuration(**extra))
 
     def command_line(self, *words: str) -> str:
         """A command to suggest, quoted for a shell, with the global options that matter (never the key)."""

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
 import time
-from typing import Any, Callable, List, Optional, Sequence, TextIO
+from typing import Any, Callable, Dict, Hashable, List, Optional, Sequence, TextIO
 
 # Values that must never reach any output (the API key, an upload token), filled in by main() before the
 # arguments are parsed so that even argparse's own error messages are cleaned.
@@ -85,6 +86,8 @@ class Progress:
         self.last_line = float("-inf")
         self.done = 0
         self.drawn = False
+        self.detail = ""  # said after the figures, e.g. "2 of 5 files done"
+        self.text = ""  # the bar as last drawn
 
     def __call__(self, done: int, total: Optional[int]) -> None:
         now = self.clock()
@@ -93,7 +96,7 @@ class Progress:
         if not self.tty and not finished and now - self.last_line < self.interval:
             return
         self.last_line = now
-        text = self.render(done, total, now)
+        text = self.text = self.render(done, total, now)
         if self.tty:
             self.stream.write(f"\r{text}\x1b[K")
             self.drawn = True
@@ -119,7 +122,15 @@ class Progress:
             parts.append(f"ETA {duration((total - done) / rate)}")
         elif total and done >= total:
             parts.append(f"in {duration(elapsed)}")
+        if self.detail:
+            parts.append(self.detail)
         return "  ".join(parts)
+
+    def clear(self) -> None:
+        """Take the bar off the terminal's line, so that a message can be written in its place."""
+        if self.tty and self.drawn:
+            self.stream.write("\r\x1b[K")
+            self.drawn = False
 
     def close(self) -> None:
         """End the bar's line on a terminal, so that what follows starts on a fresh line."""
@@ -127,3 +138,53 @@ class Progress:
             self.stream.write("\n")
             self.stream.flush()
             self.drawn = False
+
+
+class Board:
+    """Progress of several files sent at once, from any thread: one bar for all their bytes (a plain line about
+    once a second when ``stream`` is not a terminal), and a line per file as it ends, written above the bar."""
+
+    def __init__(self, stream: TextIO, files: int, total: int, tty: Optional[bool] = None, **settings: Any) -> None:
+        self.bar = Progress(stream, tty, **settings)
+        self.stream, self.files, self.total = stream, files, total
+        self.sent: Dict[Hashable, int] = {}
+        self.done = 0  # bytes of every file together
+        self.ended = 0  # files ended
+        self.lock = threading.Lock()
+        self.closed = False
+
+    def listener(self, key: Hashable) -> Callable[[int, Optional[int]], None]:
+        """The ``_progress_listener`` of one file."""
+
+        def update(done: int, total: Optional[int]) -> None:
+            with self.lock:
+                if self.closed:
+                    return
+                self.done += done - self.sent.get(key, 0)
+                self.sent[key] = done
+                self._draw()
+
+        return update
+
+    def _draw(self) -> None:
+        if self.files > 1:
+            self.bar.detail = f"{self.ended} of {self.files} files done"
+        self.bar(self.done, self.total)
+
+    def line(self, text: str, ended: bool = True) -> None:
+        """Write ``text`` on a line of its own; ``ended``: it tells that a file is done."""
+        with self.lock:
+            if self.closed:
+                return
+            self.ended += ended
+            self.bar.clear()
+            self.stream.write(redact(text) + "\n")
+            self.stream.flush()
+            if self.bar.tty and self.bar.text:  # the bar again, below the line, with the new count of files
+                self._draw()
+
+    def close(self) -> None:
+        """No more output from here on (threads still at work write nothing)."""
+        with self.lock:
+            self.closed = True
+            self.bar.close()

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Tuple
+from typing import Optional, Tuple
 
 from apivideo.cli import _commands as c
-from apivideo.cli._args import Arg, Command, Group, int_range, key_value, size_range, url
+from apivideo.cli._args import Arg, Command, Group, int_range, key_value, rate, seconds, size_range, url
+from apivideo.cli._batch import cmd_upload
 from apivideo.cli._context import ENV_API_KEY
-from apivideo.cli._upload import cmd_upload
 
 MIB = 1024 * 1024
 # The API's limits, as the SDK checks them (a test keeps these equal to the SDK's values).
 CHUNK_SIZE_RANGE = (5 * MIB, 128 * MIB)
 CONCURRENCY_RANGE = (1, 16)
+JOBS_RANGE = (1, 16)
 PAGE_SIZE_RANGE = (1, 100)
 TTL_RANGE = (0, 2**31 - 1)
 
@@ -20,6 +21,7 @@ DESCRIPTION = "Upload and manage api.video videos from the command line."
 EPILOG = """examples:
   export APIVIDEO_API_KEY=...        # or pass --api-key
   apivideo upload clip.mp4 --title 'Launch' --tag launch
+  apivideo upload ~/Videos --recursive --include '*.mp4' --jobs 4
   apivideo videos list --tag launch --all
   apivideo videos get vi4k0jvEUuaTdRAEjQ4Jfrgz --json --sandbox
   apivideo emulator --port 8080     # then: apivideo --host http://127.0.0.1:8080 --api-key KEY ...
@@ -39,9 +41,9 @@ GLOBAL_ARGS = (
 )  # fmt: skip
 
 
-def _video_fields(title: str) -> Tuple[Arg, ...]:
+def _video_fields(title: str, title_group: Optional[str] = None) -> Tuple[Arg, ...]:
     return (
-        Arg("--title", title, sdk="title"),
+        Arg("--title", title, sdk="title", group=title_group),
         Arg("--description", "description of the video", sdk="description"),
         Arg("--tag", "a tag (repeat the option for several)", action="append", metavar="TAG", sdk="tags"),
         Arg("--metadata", "a metadata pair (repeatable)", action="append", type=key_value, metavar="KEY=VALUE",
@@ -78,31 +80,56 @@ TTL = Arg("--ttl", "lifetime in seconds (default, or 0: valid until deleted)", t
           metavar="SECONDS", sdk="ttl")  # fmt: skip
 
 UPLOAD_ARGS = (
-    Arg("file", "the video file to send, or - for standard input", metavar="FILE"),
-    *_video_fields("title of the video (default: the file name)"),
+    Arg("paths", "video files and folders to send, or - for standard input", metavar="PATH", nargs="+"),
+    Arg("--recursive", "take the files of the folders' subfolders too", action="store_true"),
+    Arg("--include", "only files whose name matches PATTERN, e.g. '*.mp4' (repeatable)", action="append",
+        metavar="PATTERN"),
+    Arg("--jobs", "files uploaded at the same time, {} to {} (default 1)".format(*JOBS_RANGE),
+        type=int_range(*JOBS_RANGE), metavar="N"),
+    *_video_fields("title of the video, for one file (default: from the file name)", title_group="title"),
+    Arg("--title-template", "title of each video, from {stem}, {name}, {folder} or {title} of its file (default:"
+        " {title}, the name without extension, _ and - read as spaces)", metavar="TEMPLATE", group="title"),
     Arg("--token", "upload with this upload token instead of the API key", metavar="UPLOAD_TOKEN"),
     Arg("--chunk-size", "bytes per request, 5M to 128M, e.g. 10M, 10MiB or 10485760 (default 50MiB)",
         type=size_range(*CHUNK_SIZE_RANGE), metavar="SIZE", setting="chunk_size"),
-    Arg("--concurrency", "chunks sent in parallel, 1 to 16 (default 1; needs the API key)",
+    Arg("--concurrency", "chunks of a file sent in parallel, {} to {} (default 1)".format(*CONCURRENCY_RANGE),
         type=int_range(*CONCURRENCY_RANGE), metavar="N", setting="upload_concurrency"),
-    Arg("--resume", "continue an interrupted upload: send what the server is missing (with --token: the whole"
-        " file again)", metavar="VIDEO_ID"),
+    Arg("--max-bandwidth", "at most RATE bytes per second for the whole command, e.g. 2M (shared by the files"
+        " and the chunks in flight)", type=rate, metavar="RATE"),
+    Arg("--no-verify", "skip the check that the server holds every byte of a file sent in chunks",
+        action="store_true"),
+    Arg("--wait", "after each upload, wait until the video is playable", action="store_true"),
+    Arg("--wait-timeout", "give up waiting after SECONDS (default 600)", type=seconds, metavar="SECONDS"),
+    Arg("--no-journal", "keep no record of unfinished uploads (a rerun then starts over)", action="store_true",
+        group="journal"),
+    Arg("--journal-dir", "where unfinished uploads are recorded (default: $XDG_STATE_HOME/apivideo/uploads, else"
+        " ~/.local/state/apivideo/uploads)", metavar="DIR", group="journal"),
+    Arg("--resume", "continue an upload of one file into this video: send what the server is missing (with"
+        " --token: the whole file again)", metavar="VIDEO_ID"),
+    # --skip-existing goes here: leave out files already on api.video, found by a fingerprint kept in the video's
+    # metadata. The lookup belongs to apivideo.library; the option is added when the library has it.
+    Arg("--dry-run", "list what would be sent, and to which video, without sending anything", action="store_true"),
 )  # fmt: skip
 
 UPLOAD = Command(
     "upload",
     cmd_upload,
-    "create a video and upload a file to it",
-    description="Create a video and upload FILE to it (in chunks when large), with a progress report on stderr."
-    " Prints the video id and its player URL. FILE may be - (standard input) or a named pipe: the video is then"
-    " sent in parts as it arrives.",
+    "upload files or a folder, one video per file",
+    description="Create a video per file and upload the file to it (in chunks when large), a few files at a time"
+    " with --jobs, with progress on stderr. An upload that stops (Ctrl-C, a failure, a crash) is recorded in a"
+    " local journal: running the same command again continues it in the same video, sending only what the"
+    " server is missing. A single file PATH prints its video id and player URL; several PATHs or a folder"
+    " print a summary table (--json: as JSON). PATH may be - (standard input) or a named pipe, alone: the video"
+    " is then sent in parts as it arrives.",
     examples=(
         "apivideo upload clip.mp4",
         "apivideo upload talk.mov --title 'Keynote' --tag conf --metadata room=A --private",
-        "apivideo upload big.mp4 --chunk-size 64MiB --concurrency 4",
+        "apivideo upload ~/Videos --recursive --include '*.mp4' --include '*.mov' --jobs 4",
+        "apivideo upload a.mp4 b.mp4 --title-template 'Course: {stem}' --wait",
+        "apivideo upload big.mp4 --chunk-size 64MiB --concurrency 4 --max-bandwidth 20M",
+        "apivideo upload ~/Videos --recursive --dry-run    # what would be sent, and what continues",
         "ffmpeg -i talk.mov -f mp4 -movflags frag_keyframe+empty_moov - | apivideo upload - --title Keynote",
         "apivideo upload clip.mp4 --token to1tcmSFHeYY5KzyhOqVKMKb     # no API key needed",
-        "apivideo upload big.mp4 --resume vi4k0jvEUuaTdRAEjQ4Jfrgz     # after an interruption",
         "apivideo upload clip.mp4 --json | jq -r .assets.player",
     ),
     args=UPLOAD_ARGS,

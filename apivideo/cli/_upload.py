@@ -1,16 +1,16 @@
-"""``apivideo upload``: look at what is to be sent before creating anything, send it, and when it stops part
-way, say which video it went to and what to run to continue."""
+"""``apivideo upload``, what comes before sending and what a stream needs: what the PATH arguments designate,
+checked before anything is created; the titles; a stream (standard input, a named pipe) sent in parts as it
+arrives, and when it stops part way, which video it went to and what can be done. Files are sent by ``_batch``."""
 
 from __future__ import annotations
 
-import io
 import os
 import stat
 import sys
-from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Tuple, Union
 
 from apivideo.cli._context import EXIT_OK, Context, UsageError
-from apivideo.cli._output import Progress, human_bytes, keep_secret, note, print_json
+from apivideo.cli._output import Progress, human_bytes, note, print_json, print_table
 
 if TYPE_CHECKING:
     from apivideo.model.video import Video
@@ -100,75 +100,94 @@ def _plain_os_error(exc: BaseException) -> str:
     return text[:1].lower() + text[1:]
 
 
-# -- sending -------------------------------------------------------------------------------------------------------
+# -- what the command line names ------------------------------------------------------------------------------------
 
 
-class _Attempt:
-    """Where an upload stands: the video it goes to once that exists, to tell how to continue when it stops."""
-
-    def __init__(self, ctx: Context, source: Source) -> None:
-        self.ctx, self.source = ctx, source
-        self.video_id: Optional[str] = None
-        self.session: Optional[ProgressiveSession] = None  # knows the video once its first part created it
-        self.finished = False
-
-    def hints(self) -> List[str]:
-        args = self.ctx.args
-        video_id = (self.session.video_id if self.session is not None else None) or self.video_id
-        if video_id is None or self.finished:
-            return []
-        if self.source.is_stream:
-            remove = self.ctx.command_line("videos", "delete", video_id)
-            return [f"video {video_id} holds only the start of the stream, which cannot be read again; remove it"
-                    f" with: {remove}"]  # fmt: skip
-        words = ["upload", self.source.name]
-        if args.token:
-            words += ["--token", "UPLOAD_TOKEN"]
-        words += ["--resume", video_id]
-        if args.chunk_size is not None:
-            words += ["--chunk-size", str(args.chunk_size)]
-        if not args.token:
-            return [f"to send the rest later: {self.ctx.command_line(*words)}"]
-        return [f"video {video_id} holds part of the file; to send the file to it again, with the upload token in"
-                f" place of UPLOAD_TOKEN: {self.ctx.command_line(*words)}"]  # fmt: skip
+def _special(name: str) -> bool:
+    """Standard input, a device path such as /dev/stdin, or anything that is neither a file nor a folder (a pipe,
+    a missing path): read through :func:`open_source`, which says what it is."""
+    return name == "-" or name.startswith("/dev/") or not (os.path.isfile(name) or os.path.isdir(name))
 
 
-def cmd_upload(ctx: Context) -> int:
+def named_files(ctx: Context) -> Union[Source, List[str]]:
+    """What the PATH arguments designate: standard input or a stream (a :class:`Source`, given alone), or the files
+    to upload, found in the folders among them (``--recursive``, ``--include``)."""
     args = ctx.args
-    keep_secret(args.token)
-    fields = video_fields(ctx)
-    if args.resume and fields:
-        raise UsageError("--resume uploads the rest of the file only; set attributes with 'apivideo videos update'")
-    if args.token and fields and ctx.api_key is None:
+    names: List[str] = args.paths
+    if len(names) == 1 and _special(names[0]):
+        return open_source(names[0])
+    for name in names:
+        if name == "-":
+            raise UsageError("- (standard input) is uploaded on its own: give it as the only PATH")
+        if not os.path.exists(name):
+            raise UsageError(f"no such file or folder: {name}")
+        if not (os.path.isfile(name) or os.path.isdir(name)):
+            raise UsageError(f"{name} is not a regular file or a folder: a stream or a device is uploaded on its own")
+    from apivideo.exceptions import ApiValueError
+    from apivideo.library import find_files
+
+    try:
+        files = find_files(names, args.recursive, args.include)
+    except ApiValueError as exc:
+        raise UsageError(str(exc)) from None
+    if not files:
+        where = " and ".join(names) if len(names) <= 3 else f"{names[0]} and {len(names) - 1} more"
+        matching = " matching " + " or ".join(args.include) if args.include else ""
+        raise UsageError(f"no file{matching} in {where}: nothing to upload")
+    if len(files) == 1 and os.path.getsize(files[0]) == 0:
+        raise UsageError(f"{files[0]} is empty: nothing to upload")
+    return files
+
+
+def title_for(ctx: Context, name: str) -> str:
+    """The title of the video of ``name``: ``--title``, else ``--title-template`` filled from the file's name, else
+    the SDK's title from the file name (``stdin`` for standard input)."""
+    from apivideo.library import title_from_name
+
+    args = ctx.args
+    if args.title:
+        return str(args.title)
+    stem_name = "stdin" if name == "-" else name
+    default = title_from_name(stem_name)
+    if not args.title_template:
+        return default
+    base = os.path.basename(stem_name)
+    folder = os.path.basename(os.path.dirname(os.path.abspath(stem_name)))
+    return str(args.title_template).format(name=base, stem=os.path.splitext(base)[0], folder=folder, title=default)
+
+
+def _check_template(template: Optional[str]) -> None:
+    if not template:
+        return
+    try:
+        filled = template.format(name="clip.mp4", stem="clip", folder="videos", title="clip")
+    except (KeyError, IndexError, ValueError, AttributeError) as exc:
         raise UsageError(
-            "with --token only the file is sent; --title, --description, --tag, --metadata and"
+            f"argument --title-template: {template!r} cannot be filled ({type(exc).__name__}: {exc}); use {{stem}},"
+            " {name}, {folder} or {title}, and {{ }} for braces"
+        ) from None
+    if not filled.strip():
+        raise UsageError(f"argument --title-template: {template!r} gives an empty title")
+
+
+def check_options(ctx: Context, fields: Dict[str, Any]) -> None:
+    """What the options say about each other, before anything is read or sent."""
+    args = ctx.args
+    _check_template(args.title_template)
+    attributes = bool(fields) or bool(args.title_template)
+    if args.resume and attributes:
+        raise UsageError("--resume uploads the rest of the file only; set attributes with 'apivideo videos update'")
+    if args.resume and len(args.paths) > 1:
+        raise UsageError("--resume continues the upload of one file: give one PATH")
+    if args.token and attributes and ctx.api_key is None and not args.dry_run:
+        raise UsageError(
+            "with --token only the file is sent; --title, --title-template, --description, --tag, --metadata and"
             " --public/--private also need an API key"
         )
-    if args.token and args.concurrency is not None:
-        raise UsageError("--concurrency needs the API key: with --token the parts are sent one after another")
-    source = open_source(args.file)
-    try:
-        if args.resume and source.is_stream:
-            raise UsageError(f"--resume needs a file: {source.label} is a stream, which cannot be read again")
-        attempt = _Attempt(ctx, source)
-        progress = Progress(sys.stderr)
-        try:
-            video = _send(ctx, source, fields, attempt, progress)
-        except BaseException:
-            ctx.hints += attempt.hints()
-            raise
-        finally:
-            progress.close()
-    finally:
-        source.close()
-    if args.json:
-        print_json(video.to_wire())
-        return EXIT_OK
-    print(video.video_id)
-    player = video.assets.player if video.assets is not None else None
-    if player:
-        print(player)
-    return EXIT_OK
+    if args.token and args.wait and ctx.api_key is None:
+        raise UsageError("--wait needs an API key: an upload token cannot read the status of a video")
+    if args.wait_timeout is not None and not args.wait:
+        raise UsageError("--wait-timeout is the longest --wait waits: add --wait")
 
 
 def video_fields(ctx: Context) -> Dict[str, Any]:
@@ -181,68 +200,105 @@ def video_fields(ctx: Context) -> Dict[str, Any]:
     return fields
 
 
-def _send(ctx: Context, source: Source, fields: Dict[str, Any], attempt: _Attempt, progress: Progress) -> Video:
+# -- a stream ------------------------------------------------------------------------------------------------------
+
+
+class _Attempt:
+    """Where a stream's upload stands: the video it goes to once that exists, to tell what to do when it stops."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.video_id: Optional[str] = None
+        self.session: Optional[ProgressiveSession] = None  # knows the video once its first part created it
+        self.finished = False
+
+    def hints(self) -> List[str]:
+        video_id = (self.session.video_id if self.session is not None else None) or self.video_id
+        if video_id is None or self.finished:
+            return []
+        remove = self.ctx.command_line("videos", "delete", video_id)
+        return [f"video {video_id} holds only the start of the stream, which cannot be read again; remove it"
+                f" with: {remove}"]  # fmt: skip
+
+
+def upload_stream(ctx: Context, source: Source, fields: Dict[str, Any]) -> int:
+    """A stream (a pipe, standard input from a program): sent in parts of the chunk size as the bytes arrive, with
+    Ctrl-C stopping it at once. Neither the journal nor a resume can apply: the bytes cannot be read again."""
     from apivideo.configuration import DEFAULT_CHUNK_SIZE
 
-    chunk: int = ctx.args.chunk_size or DEFAULT_CHUNK_SIZE
-    if source.is_stream:
-        note(f"{source.label} is a stream: it is sent in parts of {human_bytes(chunk)} as they arrive")
-    if not ctx.args.token:
-        video = _send_with_key(ctx, source, fields, chunk, attempt, progress)
+    args = ctx.args
+    if args.resume:
+        raise UsageError(f"--resume needs a file: {source.label} is a stream, which cannot be read again")
+    if args.max_bandwidth:
+        raise UsageError(f"--max-bandwidth applies to files: {source.label} is a stream, sent as it arrives")
+    if args.dry_run:
+        print_table(("FILE", "TITLE", "PLAN"), [[source.name, title_for(ctx, source.name), "would upload a stream"]])
+        return EXIT_OK
+    chunk: int = args.chunk_size or DEFAULT_CHUNK_SIZE
+    note(f"{source.label} is a stream: it is sent in parts of {human_bytes(chunk)} as they arrive")
+    attempt = _Attempt(ctx)
+    progress = Progress(sys.stderr)
+    try:
+        video = _send_stream(ctx, source, fields, chunk, attempt, progress)
         attempt.finished = True
-        return video
-    video = _send_with_token(ctx, source, chunk, attempt, progress)
-    attempt.finished = True
-    if fields:  # the token sends the file only; the attributes need the key
-        from apivideo.api.videos_api import VideosApi
-        from apivideo.model.video_update_payload import VideoUpdatePayload
-
+    except BaseException:
+        ctx.hints += attempt.hints()
+        raise
+    finally:
+        progress.close()
+    attributes = bool(fields or args.title or args.title_template)
+    if args.wait or (args.token and attributes):
         with ctx.client() as client:
-            video = VideosApi(client).update(video.video_id, VideoUpdatePayload(**fields))
-    return video
+            from apivideo.api.videos_api import VideosApi
+
+            videos = VideosApi(client)
+            if args.token and attributes:  # the token sends the file only; the attributes need the key
+                from apivideo.model.video_update_payload import VideoUpdatePayload
+
+                given: Dict[str, Any] = dict(fields)
+                if args.title or args.title_template:
+                    given["title"] = title_for(ctx, source.name)
+                video = videos.update(video.video_id, VideoUpdatePayload(**given))
+            if args.wait:
+                from apivideo.library import wait_until_playable
+
+                note(f"video {video.video_id} is uploaded; waiting until it is playable")
+                wait_until_playable(client, video.video_id, timeout=args.wait_timeout or 600.0)
+                video = videos.get(video.video_id)
+    return print_video(ctx, video)
 
 
-def _send_with_key(
+def print_video(ctx: Context, video: Video) -> int:
+    """The result of an upload of one file: its id and player URL, or with --json the video object."""
+    if ctx.args.json:
+        print_json(video.to_wire())
+        return EXIT_OK
+    print(video.video_id)
+    player = video.assets.player if video.assets is not None else None
+    if player:
+        print(player)
+    return EXIT_OK
+
+
+def _send_stream(
     ctx: Context, source: Source, fields: Dict[str, Any], chunk: int, attempt: _Attempt, progress: Progress
 ) -> Video:
     from apivideo.api.videos_api import VideosApi
 
-    resume = ctx.args.resume
+    args = ctx.args
+    if args.token:
+        with ctx.anonymous_client() as anonymous:
+            note(f"uploading {source.label} with an upload token")
+            session = VideosApi(anonymous).create_upload_with_upload_token_progressive_session(args.token)
+            return _send_parts(session, source, chunk, attempt, progress)
+    from apivideo.model.video_creation_payload import VideoCreationPayload
+
     with ctx.client() as client:
         videos = VideosApi(client)
-        if resume:
-            attempt.video_id = resume
-            note(f"resuming the upload of {_what(source)} to video {resume}")
-            return videos.upload(resume, source.file, resume=True, _progress_listener=progress)
-        from apivideo.model.video_creation_payload import VideoCreationPayload
-
-        title = fields.pop("title", None) or ("stdin" if source.name == "-" else os.path.basename(source.name))
-        attempt.video_id = videos.create(VideoCreationPayload(title, **fields)).video_id
-        note(f"created video {attempt.video_id}; uploading {_what(source)}")
-        if source.is_stream:
-            return _send_parts(videos.create_upload_progressive_session(attempt.video_id), source, chunk, attempt,
-                               progress)  # fmt: skip
-        return videos.upload(attempt.video_id, source.file, _progress_listener=progress)
-
-
-def _send_with_token(ctx: Context, source: Source, chunk: int, attempt: _Attempt, progress: Progress) -> Video:
-    from apivideo.api.videos_api import VideosApi
-
-    token, resume = ctx.args.token, ctx.args.resume
-    with ctx.anonymous_client() as anonymous:
-        videos = VideosApi(anonymous)
-        attempt.video_id = resume
-        note(f"uploading {_what(source)} with an upload token" + (f" to video {resume}" if resume else ""))
-        if source.size is not None and source.size <= chunk:  # one request: it never leaves a partial video
-            return videos.upload_with_upload_token(token, source.file, video_id=resume, _progress_listener=progress)
-        # Parts rather than the SDK's chunked upload: a session tells which video its first part created, and an
-        # interrupted upload must say it.
-        session = videos.create_upload_with_upload_token_progressive_session(token, resume)
+        attempt.video_id = videos.create(VideoCreationPayload(title_for(ctx, source.name), **fields)).video_id
+        note(f"created video {attempt.video_id}; uploading {source.label}")
+        session = videos.create_upload_progressive_session(attempt.video_id)
         return _send_parts(session, source, chunk, attempt, progress)
-
-
-def _what(source: Source) -> str:
-    return f"{source.label} ({human_bytes(source.size)})" if source.size is not None else source.label
 
 
 def _send_parts(
@@ -254,18 +310,13 @@ def _send_parts(
     for part, length, last in _parts(source, chunk):
         video = session.upload_last_part(part) if last else session.upload_part(part)
         sent += length
-        progress(sent, source.size if source.size is not None else (sent if last else None))
+        progress(sent, sent if last else None)
     return video  # type: ignore[no-any-return]
 
 
-def _parts(source: Source, chunk: int) -> Iterator[Tuple[Any, int, bool]]:
-    """(part, its length, whether it is the last) for each part of ``chunk`` bytes: slices of a file, read from
-    disk as they are sent, or blocks of a stream, one ahead so that the last one is known."""
-    if source.size is not None:
-        for offset in range(0, source.size, chunk):
-            length = min(chunk, source.size - offset)
-            yield _Slice(source.file, offset, length), length, offset + length >= source.size
-        return
+def _parts(source: Source, chunk: int) -> Iterator[Tuple[bytes, int, bool]]:
+    """(part, its length, whether it is the last) for each part of ``chunk`` bytes of a stream, read one ahead so
+    that the last one is known."""
     block = _read_full(source.file, chunk)
     while block:
         following = _read_full(source.file, chunk)
@@ -282,36 +333,3 @@ def _read_full(file: Any, size: int) -> bytes:
         pieces.append(data)
         left -= len(data)
     return b"".join(pieces)
-
-
-class _Slice(io.RawIOBase):
-    """``length`` bytes of an open file from ``offset``, seen as a file of their own."""
-
-    def __init__(self, file: Any, offset: int, length: int) -> None:
-        super().__init__()
-        self._file, self._offset, self._length, self._position = file, offset, length, 0
-        self.name = getattr(file, "name", "file")
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def tell(self) -> int:
-        return self._position
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._position, io.SEEK_END: self._length}[whence]
-        self._position = max(0, min(self._length, base + offset))
-        return self._position
-
-    def readinto(self, buffer: Any) -> int:
-        count = min(len(buffer), self._length - self._position)
-        if count <= 0:
-            return 0
-        self._file.seek(self._offset + self._position)
-        data = self._file.read(count)
-        buffer[: len(data)] = data
-        self._position += len(data)
-        return len(data)
