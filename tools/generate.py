@@ -938,6 +938,7 @@ def render_docs_index(reader: Reader, tags: List[str]) -> str:
            "- [Uploading videos](uploads.md): chunks, progress, resume, parallel parts, progressive sessions",
            "- [Testing your application offline](testing.md): the local emulator, faults, the request log",
            "- [The command line](cli.md): `apivideo upload`, `videos`, `tokens`, `emulator`, `demo`",
+           "- [Scaling out](scale-out.md): process pools, Dask and Celery; pickled clients, deduplication, rate limits",
            "- Lists across pages: `apivideo.pagination.paginate` and `iter_pages`",
            "- Webhooks: `apivideo.webhooks.parse_event` verifies the signature and types the event",
            "", "## Examples", "",
