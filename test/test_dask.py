@@ -56,7 +56,7 @@ def test_a_bulk_upload_across_dask_processes_ends_with_one_exact_video_per_file(
         VideosApi(client).list()  # connected here: a token and a pooled socket that must not travel
         cluster = distributed.LocalCluster(
             n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None,
-            memory_limit=None, silence_logs=logging.CRITICAL,
+            memory_limit=None, silence_logs=logging.CRITICAL, local_directory=str(tmp_path / "dask"),
         )  # fmt: skip
         with cluster, distributed.Client(cluster) as dask:
             dask.wait_for_workers(2)
