@@ -2,8 +2,9 @@
 
 The emulator's sink mode still parses multipart bodies and hashes every byte (sha256) on one core, which caps it
 near the speed of a hash; this server only reads bytes into a reused buffer, so an upload against it is bound by
-the client. It answers just what an upload needs (token exchange, video creation, source chunks) with fixed
-JSON in one write per response, keeps connections alive, and counts the body bytes it received.
+the client. It answers just what an upload needs (token exchange, video creation, source chunks, and the status read
+that checks every byte arrived, from the ``Content-Range`` of the chunks) with JSON in one write per response,
+keeps connections alive, and counts the body bytes it received.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import contextlib
 import json
 import socket
 import threading
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 BUFFER = 1024 * 1024
 
@@ -41,6 +42,7 @@ class SinkServer:
         self.requests = 0
         self._lock = threading.Lock()
         self._next_id = 0
+        self._ranges: Dict[str, List[Tuple[int, int, int]]] = {}  # video id -> (from, to, total) of its chunks
         self._closed = False
         self._thread = threading.Thread(target=self._accept, name="bench-sink", daemon=True)
 
@@ -76,14 +78,14 @@ class SinkServer:
                 request = self._read_head(rfile)
                 if request is None:
                     return
-                method, path, length = request
+                method, path, length, content_range = request
                 left = length
                 while left > 0:
                     got = rfile.readinto(view[: min(left, BUFFER)])
                     if not got:
                         return
                     left -= got
-                status, body = self._answer(method, path)
+                status, body = self._answer(method, path, content_range)
                 with self._lock:
                     self.body_bytes += length
                     self.requests += 1
@@ -98,12 +100,12 @@ class SinkServer:
             conn.close()
 
     @staticmethod
-    def _read_head(rfile: Any) -> Optional[Tuple[str, str, int]]:
+    def _read_head(rfile: Any) -> Optional[Tuple[str, str, int, str]]:
         line = rfile.readline(65537)
         if not line:
             return None
         method, path, _ = line.decode("latin-1").split(" ", 2)
-        length = 0
+        length, content_range = 0, ""
         while True:
             header = rfile.readline(65537)
             if header in (b"\r\n", b"\n", b""):
@@ -112,11 +114,13 @@ class SinkServer:
             name = name.strip().lower()
             if name == "content-length":
                 length = int(value.strip())
+            elif name == "content-range":
+                content_range = value.strip()
             elif name == "transfer-encoding":
                 raise OSError("chunked request bodies are not supported by the sink")
-        return method, path.split("?", 1)[0], length
+        return method, path.split("?", 1)[0], length, content_range
 
-    def _answer(self, method: str, path: str) -> Tuple[int, bytes]:
+    def _answer(self, method: str, path: str, content_range: str = "") -> Tuple[int, bytes]:
         if method == "POST" and path.startswith("/auth/"):
             token = {"access_token": "sink-token", "refresh_token": "sink-refresh", "token_type": "Bearer",
                      "expires_in": 3600}  # fmt: skip
@@ -128,5 +132,17 @@ class SinkServer:
             return 201, json.dumps(_video(video_id)).encode()
         parts = path.split("/")
         if method == "POST" and len(parts) == 4 and parts[1] == "videos" and parts[3] == "source":
+            unit, _, spec = content_range.partition(" ")
+            if unit == "bytes" and "/" in spec:  # "bytes FROM-TO/TOTAL": remembered for the status read
+                span, total = spec.split("/", 1)
+                first, last = span.split("-", 1)
+                with self._lock:
+                    self._ranges.setdefault(parts[2], []).append((int(first), int(last), int(total)))
             return 201, json.dumps(_video(parts[2])).encode()
+        if method == "GET" and len(parts) == 4 and parts[1] == "videos" and parts[3] == "status":
+            with self._lock:
+                ranges = sorted(self._ranges.get(parts[2], []))
+            received = [{"from": a, "to": b, "total": t} for a, b, t in ranges]
+            ingest = {"status": "uploaded", "filesize": ranges[-1][2] if ranges else None, "receivedBytes": received}
+            return 200, json.dumps({"ingest": ingest, "encoding": {"playable": False, "qualities": []}}).encode()
         return 404, b'{"status": 404, "title": "not found"}'

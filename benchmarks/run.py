@@ -37,10 +37,10 @@ README = HERE / "README.md"
 BEGIN, END = "<!-- results:begin -->", "<!-- results:end -->"
 MiB = 1024 * 1024
 EXAMPLE_CANDIDATES = [REPO / "spec" / "payloads" / "videos" / "list" / "responses" / "200.json"]
-PHASES = ("import", "decode", "list", "get", "threads", "exit", "upload", "journal", "throttle", "pacing")
-# The driver's emulator advertises budgets no measurement comes near: the SDK's rate-limit pacing must not slow
-# the rows that compare it with clients that do not pace (the pacing row has an emulator of its own).
-ROOMY_RATE_LIMITS = {"upload": 10**9, "write": 10**9, "read": 10**9}
+PHASES = ("import", "decode", "list", "get", "threads", "exit", "upload", "journal", "throttle", "pacing", "scale")
+# The emulators announce rate-limit budgets that no measurement reaches: the SDK's pacing (which the official client
+# and the floor do not have) never waits, and what is measured is the client's own cost.
+ROOMY_RATE_LIMITS = {"upload": 1_000_000, "write": 1_000_000, "read": 1_000_000}
 IMPORT_CODE = {
     "ours": "from apivideo.api.videos_api import VideosApi",
     "official": "from apivideo.api.videos_api import VideosApi",
@@ -185,6 +185,37 @@ def make_upload_file(directory: Optional[str], size: int) -> Tuple[str, str]:
                 break
             digest.update(block)
     return path, digest.hexdigest()
+
+
+def make_scale_files(directory: Optional[str], count: int, size: int) -> List[str]:
+    """``count`` temp files of ``size`` bytes: a head of random bytes, then a sparse hole (reads cost no disk I/O).
+    :func:`refresh_heads` gives them new content."""
+    folder = tempfile.mkdtemp(prefix="apivideo-bench-scale-", dir=directory)
+    paths = []
+    for i in range(count):
+        path = os.path.join(folder, f"clip-{i:03d}.mp4")
+        with open(path, "wb") as fh:
+            fh.truncate(size)
+        paths.append(path)
+    return paths
+
+
+def refresh_heads(paths: List[str]) -> Dict[str, str]:
+    """Write a new random head into every file (so that no upload is skipped as already done); their sha256."""
+    digests = {}
+    for path in paths:
+        size = os.path.getsize(path)
+        head = os.urandom(min(MiB, size))
+        with open(path, "r+b") as fh:
+            fh.write(head)
+        digest = hashlib.sha256(head)
+        zeros = bytes(8 * MiB)
+        left = size - len(head)
+        while left > 0:
+            digest.update(zeros[: min(left, len(zeros))])
+            left -= min(left, len(zeros))
+        digests[path] = digest.hexdigest()
+    return digests
 
 
 def machine_info(ours_python: str, official_python: Optional[str]) -> Dict[str, Any]:
@@ -400,6 +431,62 @@ class Suite:
 
             self.collect("pacing", reps, [("paced", job(True)), ("unpaced", job(False))])
 
+    def phase_scale(self, reps: int, count: int, size: int, workers: List[int], chunk: int) -> None:
+        """``count`` files of ``size`` bytes uploaded by a pool of N worker processes, for each N of ``workers``
+        (the recipe of docs/scale-out.md: ``upload_file(client, path, journal=False, skip_existing=True)`` per
+        file, the client made here and sent pickled), against an emulator in sink mode in this process. This
+        process only waits meanwhile, so its CPU time is the emulator's."""
+        import multiprocessing
+        import resource
+        from concurrent.futures import ProcessPoolExecutor
+
+        import _scale
+
+        import apivideo
+        from apivideo.configuration import Configuration
+        from apivideo.testing import Emulator
+
+        paths = make_scale_files(self.args.tmpdir, count, size)
+        log(f"scale: {count} files of {size / MiB:.0f} MiB, chunk {chunk // MiB} MiB, workers {workers}")
+        try:
+            with Emulator(sink=True, rate_limits=ROOMY_RATE_LIMITS) as emu:
+                client = apivideo.AuthenticatedApiClient(
+                    emu.api_key, configuration=Configuration(host=emu.host, chunk_size=chunk)
+                )
+
+                def job(n: int) -> Callable[[], Any]:
+                    def run() -> Any:
+                        digests = refresh_heads(paths)
+                        with ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("spawn")) as pool:
+                            for _ in range(5):  # every worker started and ready before the clock starts
+                                if len(set(pool.map(_scale.ready, [0.2] * n))) == n:
+                                    break
+                            emu.clear_requests()
+                            r0, w0 = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
+                            try:
+                                results = list(pool.map(_scale.upload_one, [client] * count, paths))
+                            except Exception as exc:  # a failed upload: reported, not measured
+                                self.runner.failures.append(f"scale/{n} workers: {type(exc).__name__}: {exc}")
+                                return None
+                            wall = time.perf_counter() - w0
+                            r1 = resource.getrusage(resource.RUSAGE_SELF)
+                        wrong = [p for p, (status, vid, _) in zip(paths, results)
+                                 if status != "uploaded" or emu.source_sha256(vid) != digests[p]]  # fmt: skip
+                        if wrong:
+                            self.runner.failures.append(f"scale/{n} workers: {len(wrong)} file(s) not uploaded intact")
+                        return {
+                            "workers": n, "files": count, "bytes": count * size, "wall": wall,
+                            "emulator_cpu": (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime),
+                            "clients_cpu": sum(cpu for _, _, cpu in results), "requests": len(emu.requests),
+                            "verified": not wrong,
+                        }  # fmt: skip
+
+                    return run
+
+                self.collect("scale", reps, [(str(n), job(n)) for n in workers])
+        finally:
+            shutil.rmtree(os.path.dirname(paths[0]), ignore_errors=True)
+
     def _task(self, python: str, task: str, impl: str, params: Dict[str, Any]) -> Callable[[], Any]:
         return lambda: self.runner.task(python, task, impl, params)
 
@@ -447,6 +534,13 @@ class Suite:
                 self.phase_throttle()
             if "pacing" in only:
                 self.phase_pacing(1 if self.quick else 3)
+            if "scale" in only:
+                cores = os.cpu_count() or 1
+                workers = sorted({1, args.scale_workers or cores})
+                scale_count = args.scale_files or (4 if self.quick else 40)
+                scale_size = int((args.scale_mib or (6 if self.quick else 64)) * MiB)
+                scale_chunk = 5 * MiB if self.quick else 50 * MiB
+                self.phase_scale(upload_reps, scale_count, scale_size, workers, scale_chunk)
         self.runner.close()
         return {
             "config": {"quick": self.quick, "reps": reps, "upload_reps": upload_reps, "upload_bytes": size,
@@ -559,6 +653,26 @@ def summarize(results: Dict[str, Any]) -> List[Dict[str, Any]]:
             growth("official") if any(growths("official", c) for c in chunks) else "n/a", growth("ours"),
             growth("floor"), "-", "<= +8 MiB", worst <= 8 * MiB if worst == worst else None)  # fmt: skip
 
+    # scale: N worker processes vs 1, with the emulator's CPU beside the throughput
+    scale = raw.get("scale", {})
+    if len(scale) >= 2:
+        counts = sorted(scale, key=int)
+        one, many = counts[0], counts[-1]
+
+        def mibs(n: str) -> float:
+            return med([x["bytes"] / MiB / x["wall"] for x in scale[n]])
+
+        def cores(n: str) -> float:
+            return med([x["emulator_cpu"] / x["wall"] for x in scale[n]])
+
+        first = scale[one][0]
+        r = ratio(mibs(many), mibs(one))
+        add(f"{first['files']} files of {first['bytes'] / first['files'] / MiB:.0f} MiB uploaded by {many} worker"
+            f" processes vs 1 (docs/scale-out.md's pool, `skip_existing=True`) to the emulator sink; throughput, and"
+            " the emulator's CPU (cores busy)", "n/a",
+            f"{mibs(many):.0f} vs {mibs(one):.0f} MiB/s ({fx(r)}); emulator {cores(many):.2f} vs {cores(one):.2f}",
+            "-", "-", ">= 0.95x of 1 worker", r >= 0.95 if r == r else None)  # fmt: skip
+
     # memory held by a decoded page
     o, d = field("memory", "ours", "model_bytes"), field("memory", "ours", "dict_bytes")
     off, off_d = field("memory", "official", "model_bytes"), field("memory", "official", "dict_bytes")
@@ -654,6 +768,15 @@ def notes(results: Dict[str, Any]) -> List[str]:
         desc = ", ".join(f"{impl} {ms(walls[impl])} wall / {ms(cpu[impl])} CPU" for impl in walls)
         check = "sha256 of the received source" if "_emu_" in phase else "body bytes received"
         out.append(f"{phase}: {desc}; {check} {'WRONG for ' + str(bad) if bad else 'verified'}.")
+    for workers, runs in sorted(raw.get("scale", {}).items(), key=lambda item: int(item[0])):
+        wall, emu_cpu = med([x["wall"] for x in runs]), med([x["emulator_cpu"] for x in runs])
+        clients = med([x["clients_cpu"] for x in runs])
+        ok = "verified" if all(x["verified"] for x in runs) else "**NOT all intact**"
+        out.append(
+            f"scale, {workers} worker(s): {ms(wall)} wall for {runs[0]['files']} files, emulator CPU {ms(emu_cpu)},"
+            f" clients' CPU {ms(clients)}, {med([x['requests'] for x in runs]):.0f} requests; sha256 of every"
+            f" source {ok}."
+        )
     if results["failures"]:
         out.append("Failures: " + "; ".join(results["failures"]))
     return out
@@ -692,6 +815,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--tmpdir", default=None, help="where the upload file is created (default: $TMPDIR)")
     parser.add_argument("--skip-official", action="store_true", help="measure only ours and the floors")
     parser.add_argument("--skip-upload", action="store_true", help="skip the upload measurements")
+    parser.add_argument("--scale-files", type=int, default=0, help="files of the scale phase (default 40)")
+    parser.add_argument("--scale-mib", type=float, default=0, help="size of each of them in MiB (default 64)")
+    parser.add_argument("--scale-workers", type=int, default=0, help="worker processes vs 1 (default: the cores)")
     parser.add_argument("--only", default="", help=f"comma-separated phases to run, of: {', '.join(PHASES)}")
     parser.add_argument("--chunks", default="", help="upload chunk sizes in MiB, comma-separated (default 50,128)")
     parser.add_argument("--readme", choices=("auto", "yes", "no"), default="auto",

@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence
 
 import pytest
 from _cli import COMMAND, MIB, ROOT, Run, cli, env, finish, popen, posts, sample
@@ -50,8 +50,11 @@ def table(out: str, header: Sequence[str] = ("FILE", "VIDEO ID", "SIZE", "TIME",
     return [[line[a:b].strip() for a, b in zip(starts, [*starts[1:], None])] for line in lines[1:]]
 
 
-def journal_entries(state: Path) -> List[Path]:
-    return sorted((state / "apivideo" / "uploads").glob("*.json"))
+def journal_entries(state: Path) -> List[Dict[str, Any]]:
+    """The unfinished uploads the journal holds (a completed one keeps only its fingerprint and video)."""
+    from apivideo.journal import UploadJournal
+
+    return UploadJournal(state / "apivideo" / "uploads").entries()
 
 
 # -- many files ----------------------------------------------------------------------------------------------------
@@ -140,7 +143,7 @@ def test_a_dry_run_sends_nothing_and_tells_which_video_a_file_would_continue(
 
     with open(root / "a.mp4", "r+b") as f:  # the file changes: its unfinished video is not continued
         f.write(b"edited")
-    assert "changed since an unfinished upload" in cli("upload", str(root / "a.mp4"), "--dry-run", emu=emu).out
+    assert "changed since its last upload" in cli("upload", str(root / "a.mp4"), "--dry-run", emu=emu).out
     changed = cli("upload", str(root / "a.mp4"), "--chunk-size", "5M", emu=emu)
     assert changed.code == 0, changed
     assert changed.out.splitlines()[0] != video.video_id

@@ -244,6 +244,9 @@ def files_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def world(emu: Emulator, files_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
+    # The worker processes an example starts (a process pool, a Dask cluster) inherit "-B" from this process and
+    # cannot write bytecode: pointed at the suite's bytecode folder, they would compile what they import from source.
+    monkeypatch.delenv("PYTHONPYCACHEPREFIX", raising=False)
     for environment in ("production", "sandbox"):
         monkeypatch.setitem(auth_api_client.HOST_ENVIRONMENT, environment, emu.host)
     w = World(emu, files_dir)

@@ -939,6 +939,7 @@ def render_docs_index(reader: Reader, tags: List[str]) -> str:
            "- [Calls](calls.md): per-call options, `with_options`, retries, rate-limit pacing",
            "- [Testing your application offline](testing.md): the local emulator, faults, the request log",
            "- [The command line](cli.md): `apivideo upload`, `videos`, `tokens`, `emulator`, `demo`",
+           "- [Scaling out](scale-out.md): process pools, Dask and Celery; pickled clients, deduplication, rate limits",
            "- Lists across pages: `apivideo.pagination.paginate` and `iter_pages`",
            "- Webhooks: `apivideo.webhooks.parse_event` verifies the signature and types the event",
            "", "## Examples", "",
