@@ -68,11 +68,12 @@ class _DeadlineMixin:
         budget = self.timeout if _URLLIB3_2 else (sock.gettimeout() if sock is not None else None)
         if sock is None or not isinstance(budget, (int, float)):
             return super().getresponse(*args, **kwargs)  # type: ignore[misc]
-        self.sock = _AnswerSocket(sock, time.monotonic() + budget)
+        stand_in = self.sock = _AnswerSocket(sock, time.monotonic() + budget)
         try:
             return super().getresponse(*args, **kwargs)  # type: ignore[misc]
         finally:
-            self.sock = sock
+            if self.sock is stand_in:  # unless http.client closed the connection meanwhile (Connection: close)
+                self.sock = sock
 
 
 class DeadlineHTTPConnection(_DeadlineMixin, HTTPConnection):

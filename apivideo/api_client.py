@@ -8,7 +8,7 @@ import os
 import threading
 import time
 import weakref
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, Sequence, Set, Tuple, Union
 
 from apivideo._version import __version__
 from apivideo.configuration import Configuration
@@ -80,9 +80,7 @@ class ApiClient:
     # -- official header helpers ---------------------------------------------------------------
 
     def set_default_header(self, header_name: str, header_value: str) -> None:
-        self.default_headers[check_header_value("header name", header_name)] = check_header_value(
-            header_name, header_value
-        )
+        self.default_headers[header_name] = check_header_value(header_name, header_value)
 
     def set_application_name(self, application_name: str, application_version: str) -> None:
         """Identify your application to api.video (``AV-Origin-App: name:version``)."""
@@ -166,22 +164,27 @@ class ApiClient:
         is the caller's business (:func:`apivideo.request.as_requested`).
         """
         cfg = self.configuration
-        if request.carries_credentials:
-            self._check_transport(request.host or cfg.host)
-        url = request.url(cfg.host)
         headers = {**self.default_headers, **request.headers}
         if self.cookie:
             headers["Cookie"] = self.cookie
         policy = cfg.retries
         timeout = None
         preload = True
+        wait: Callable[[float], Any] = self._sleep
         if options:
             timeout = options.get("_request_timeout")
             preload = options.get("_preload_content", True) is not False
             if options.get("_headers"):
-                headers.update(options["_headers"])
+                _merge_headers(headers, options["_headers"])
             if options.get("_retries") is not None:
                 policy = as_policy(options["_retries"])
+            if options.get("_host_index") is not None:
+                request = request.replace(host=cfg.get_host_from_settings(options["_host_index"]))
+            if options.get("cancel") is not None:
+                wait = _cancellable(options["cancel"], wait)
+        if request.carries_credentials:
+            self._check_transport(request.host or cfg.host)
+        url = request.url(cfg.host)
         label = request.label
         hidden = request.secrets
         pacer = self._pacer
@@ -192,9 +195,9 @@ class ApiClient:
         try:
             while True:
                 if pacing:
-                    pacer.wait_for(request, policy.max_retry_after, self._sleep)
+                    pacer.wait_for(request, policy.max_retry_after, wait)
                 if request.auth:
-                    self.update_params_for_auth(headers, None, AUTH_SETTINGS, request.route, request.method, None)
+                    url = self._authenticate(request, headers, url)
                     authorization = headers.get("Authorization")
                     if authorization is not None:  # the only header the hook sets; the others were checked
                         hidden = _with_credentials(request.secrets, authorization)
@@ -208,14 +211,17 @@ class ApiClient:
                     )  # fmt: skip
                     if delay is None:
                         raise
-                    self._before_retry(label, scrub(exc.reason or "a connection error", hidden), retry_number, delay)
+                    self._before_retry(label, scrub(exc.reason or "a connection error", hidden), policy, retry_number,
+                                       delay)  # fmt: skip
+                    if delay > 0:
+                        wait(delay)
                     retry_number += 1
                     continue
                 status = resp.status
                 pacer.learn(request, resp.headers)
                 if status < 300:
                     break
-                data = resp.data if preload else read_error_body(resp)
+                data = resp.data if preload else read_error_body(resp, label)
                 if status == 401 and request.auth and not replayed and self._on_unauthorized(headers):
                     replayed = True
                     continue
@@ -228,7 +234,9 @@ class ApiClient:
                     log.debug("%s -> %s in %.1f ms", label, status, (time.monotonic() - started) * 1000)
                     reason = resp.reason if status >= 400 else f"{resp.reason} (redirects are not followed)"
                     raise from_response(status, reason, data, resp.headers, label, retry_after)
-                self._before_retry(label, f"HTTP {status}", retry_number, delay)
+                self._before_retry(label, f"HTTP {status}", policy, retry_number, delay)
+                if delay > 0:
+                    wait(delay)
                 if status == 429:
                     pacer.reopened(request)
                 retry_number += 1
@@ -240,11 +248,25 @@ class ApiClient:
         log.debug("%s -> %s in %.1f ms", label, status, (time.monotonic() - started) * 1000)
         return value, resp
 
-    def _before_retry(self, label: str, why: str, retry_number: int, delay: float) -> None:
-        total = self.configuration.retries.max_retries
-        log.info("retrying %s after %s (retry %d of %d) in %.2f s", label, why, retry_number + 1, total, delay)
-        if delay > 0:
-            self._sleep(delay)
+    def _before_retry(self, label: str, why: str, policy: Any, retry_number: int, delay: float) -> None:
+        log.info("retrying %s after %s (retry %d of %d) in %.2f s", label, why, retry_number + 1, policy.max_retries,
+                 delay)  # fmt: skip
+
+    def _authenticate(self, request: PreparedRequest, headers: Dict[str, str], url: str) -> str:
+        """Run the auth hook; returns the URL, with any query parameter the hook added."""
+        hook = self.update_params_for_auth
+        settings = list(request.auth) if isinstance(request.auth, (list, tuple)) else AUTH_SETTINGS
+        if getattr(hook, "__func__", None) in _OWN_HOOKS:  # ours only read the headers: no need to build the rest
+            hook(headers, None, settings, request.route, request.method, None)
+            return url
+        from urllib.parse import parse_qsl
+
+        querys = parse_qsl(request.query, keep_blank_values=True)
+        before = len(querys)
+        hook(headers, querys, settings, request.path, request.method, request.body)
+        if len(querys) != before:  # an official-style hook that authenticates in the query
+            url = request.replace(query=encode_query(querys)).url(self.configuration.host)
+        return url
 
     @property
     def rate_limits(self) -> Dict[str, RateLimit]:
@@ -286,25 +308,28 @@ class ApiClient:
                 _preload_content, _request_timeout, _host,
             )  # fmt: skip
         label = f"{method} {resource_path}"
+        from apivideo.validation import check_options
+
+        check_options("call_api", {"_request_timeout": _request_timeout}, {"_request_timeout"})
         path = resource_path
         for name, value in (path_params or {}).items():
             path = path.replace(f"{{{name}}}", encode_path_segment(name, value, label))
-        query = encode_query(p for name, value in (query_params or ()) for p in query_pairs(name, value))
+        pairs = query_params.items() if isinstance(query_params, Mapping) else (query_params or ())
+        query = encode_query(p for name, value in pairs for p in query_pairs(name, value))
         headers = {k: check_header_value(k, v) for k, v in (header_params or {}).items()}
         payload: Any = None
-        if files or post_params:
-            from apivideo.multipart import MultipartBody
-
-            ((field_name, file_list),) = (files or {"file": [None]}).items()
-            payload = MultipartBody.for_file(file_list[0], field_name, dict(post_params or ()))
+        uploads = {k: v for k, v in (files or {}).items() if v not in (None, [])}
+        if uploads or post_params:
+            payload = _form_body(uploads, post_params, label)
             headers.update(payload.headers())
         elif body is not None:
             payload = encode_json(body)
             headers.update(JSON_HEADERS)
         response = response_type[0] if response_type else None
         request = PreparedRequest(
-            method, resource_path, path, query, headers, payload, response if isinstance(response, type) else None,
-            auth=auth_settings is None or bool(auth_settings), host=_host.rstrip("/") if _host else None,
+            method, resource_path, path, query, headers, payload, response if isinstance(response, (type, list)) else
+            (dict if response is not None else None),
+            auth=True if auth_settings is None else list(auth_settings), host=_host.rstrip("/") if _host else None,
         )  # fmt: skip
         return as_requested(self.send(request, options), options)
 
@@ -312,17 +337,21 @@ class ApiClient:
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> AsyncResult:
         """Run ``fn(*args)`` on this client's thread pool (``pool_threads`` threads, started on first use); what
-        every ``async_req=True`` call returns."""
-        return AsyncResult(self.pool.submit(fn, *args))
+        every ``async_req=True`` call returns. After ``close()``, a new pool is started."""
+        with self._executor_lock:  # so that close() cannot shut the pool down between choosing and submitting
+            return AsyncResult(self._pool_locked().submit(fn, *args))
 
     @property
     def pool(self) -> ThreadPoolExecutor:
         with self._executor_lock:
-            if self._executor is None:
-                from concurrent.futures import ThreadPoolExecutor
+            return self._pool_locked()
 
-                self._executor = ThreadPoolExecutor(max(1, self.pool_threads), thread_name_prefix="apivideo")
-            return self._executor
+    def _pool_locked(self) -> ThreadPoolExecutor:
+        if self._executor is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._executor = ThreadPoolExecutor(max(1, self.pool_threads), thread_name_prefix="apivideo")
+        return self._executor
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -361,6 +390,47 @@ class ApiClient:
         self.default_headers.update(state["default_headers"])
 
 
+def _form_body(files: Mapping[str, Any], fields: Any, label: str) -> Any:
+    """The multipart body of ``call_api``: text fields and at most one file (all this API takes)."""
+    from apivideo.multipart import MultipartBody
+
+    if len(files) > 1:
+        raise ApiValueError(f"{label}: one file per request, got the fields {sorted(files)}")
+    fields = dict(fields.items() if isinstance(fields, Mapping) else (fields or ()))
+    if not files:
+        return MultipartBody(None, 0, 0, fields)
+    ((name, value),) = files.items()
+    if isinstance(value, (list, tuple)):
+        if len(value) != 1:
+            raise ApiValueError(f"{label}: one file per request, got {len(value)} in {name!r}")
+        value = value[0]
+    return MultipartBody.for_file(value, name, fields)
+
+
+def _merge_headers(headers: Dict[str, str], extra: Mapping[str, str]) -> None:
+    """Add ``extra``, replacing a header of the same name whatever its case (HTTP names are case-insensitive)."""
+    lower = {name.lower(): name for name in headers}
+    for name, value in extra.items():
+        old = lower.get(name.lower())
+        if old is not None and old != name:
+            del headers[old]
+        headers[name] = value
+
+
+def _cancellable(cancel: Any, sleep: Callable[[float], Any]) -> Callable[[float], Any]:
+    """A sleep that ends as soon as ``cancel`` (a threading.Event) is set, and then raises."""
+    if not callable(getattr(cancel, "wait", None)):
+        return sleep
+
+    def wait(seconds: float) -> None:
+        if cancel.wait(seconds if seconds > 0 else 0):
+            from apivideo.transfer import Cancelled
+
+            raise Cancelled("the upload was cancelled")
+
+    return wait
+
+
 def _with_credentials(secrets: Tuple[str, ...], authorization: Optional[str]) -> Tuple[str, ...]:
     if not authorization:
         return secrets
@@ -368,27 +438,33 @@ def _with_credentials(secrets: Tuple[str, ...], authorization: Optional[str]) ->
 
 
 def _decode(resp: Any, response: Any, label: str) -> Any:
-    """The answer's JSON as ``response`` (a model class, or anything else for plain JSON); None when no body is
-    expected. An answer that is not JSON, or does not fit its model, is an :class:`ApiException`."""
+    """The answer's JSON as ``response`` (a model class, ``[model class]`` for a list of them, or anything else for
+    plain JSON); None when no body is expected. An answer that is not JSON, or does not fit its model, is an
+    :class:`ApiException` (raised outside the parser's error, so no chained error holds the answer)."""
     if response is None:
         return None
     data = resp.data
+    problem = None
     try:
         obj = json.loads(data)
     except (ValueError, RecursionError) as exc:
-        why = "nested too deeply to decode" if isinstance(exc, RecursionError) else "not valid JSON"
-        raise ApiException(
-            resp.status, f"the response is {why}", body=data[:MAX_ERROR_BODY], headers=resp.headers, route=label
-        ) from None
-    if not (isinstance(response, type) and issubclass(response, Model)):
-        return obj
-    try:
-        return response.from_wire(obj)
-    except (ApiValueError, RecursionError) as exc:  # the server's answer, not the caller, is at fault
-        raise ApiException(
-            resp.status, f"the response does not fit the {response.__name__} model: {exc}",
-            body=data[:MAX_ERROR_BODY], headers=resp.headers, route=label,
-        ) from None  # fmt: skip
+        problem = "nested too deeply to decode" if isinstance(exc, RecursionError) else "not valid JSON"
+    if problem is None:
+        item = response[0] if isinstance(response, list) and len(response) == 1 else response
+        if not (isinstance(item, type) and issubclass(item, Model)):
+            return obj
+        try:
+            if item is response:
+                return item.from_wire(obj)
+            if isinstance(obj, list):
+                return [item.from_wire(x) for x in obj]
+            problem = f"not a JSON array of {item.__name__}"
+        except (ApiValueError, RecursionError) as exc:  # the server's answer, not the caller, is at fault
+            problem = f"does not fit the {item.__name__} model: {exc}"
+    raise ApiException(
+        resp.status, f"the response {problem}" if problem.startswith("does") else f"the response is {problem}",
+        body=data[:MAX_ERROR_BODY], headers=resp.headers, route=label,
+    )  # fmt: skip
 
 
 def _is_loopback(url: str) -> bool:
@@ -410,13 +486,21 @@ def _is_loopback(url: str) -> bool:
 
 
 class AsyncResult:
-    """What ``async_req=True`` returns: ``get(timeout)`` waits for the result (or raises its exception)."""
+    """What ``async_req=True`` returns: ``get(timeout)`` waits for the result (or raises its exception); a
+    timeout raises an error that is both ``multiprocessing.TimeoutError``, as with the official client, and the
+    built-in ``TimeoutError``."""
 
     def __init__(self, future: Future[Any]) -> None:
         self._future = future
 
     def get(self, timeout: Optional[float] = None) -> Any:
-        return self._future.result(timeout)
+        from concurrent.futures import TimeoutError as FutureTimeout
+
+        try:
+            return self._future.result(timeout)
+        except FutureTimeout:
+            pass
+        raise _async_timeout()(f"no result within {timeout} s")
 
     def ready(self) -> bool:
         return self._future.done()
@@ -429,6 +513,21 @@ class AsyncResult:
     def successful(self) -> bool:
         return self._future.done() and self._future.exception() is None
 
+
+_TIMEOUTS: List[type] = []
+
+
+def _async_timeout() -> type:
+    """The error of an ``AsyncResult.get`` that timed out: both ``multiprocessing.TimeoutError`` (as the official
+    client raises) and the built-in ``TimeoutError`` (made on first use: multiprocessing is not imported before)."""
+    if not _TIMEOUTS:
+        import multiprocessing
+
+        _TIMEOUTS.append(type("AsyncTimeout", (multiprocessing.TimeoutError, TimeoutError), {"__module__": __name__}))
+    return _TIMEOUTS[0]
+
+
+_OWN_HOOKS: Set[Any] = {ApiClient.update_params_for_auth}  # hooks that only set headers
 
 # Every live client, so that a forked child drops what it inherited before its first request.
 _CLIENTS: weakref.WeakSet[ApiClient] = weakref.WeakSet()

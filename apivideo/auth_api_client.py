@@ -8,7 +8,7 @@ import threading
 import time
 from typing import Any, Dict, Mapping, Optional, Sequence
 
-from apivideo.api_client import ApiClient
+from apivideo.api_client import _OWN_HOOKS, ApiClient
 from apivideo.configuration import PRODUCTION_HOST, SANDBOX_HOST, Configuration
 from apivideo.exceptions import (
     ApiAuthConnectionException,
@@ -234,3 +234,6 @@ class AuthenticatedApiClient(ApiClient):
             cookie=state["cookie"], pool_threads=state["pool_threads"],
         )  # fmt: skip
         self.default_headers.update(state["default_headers"])
+
+
+_OWN_HOOKS.add(AuthenticatedApiClient.update_params_for_auth)

@@ -236,8 +236,6 @@ class EndPoint:
                 return client.submit(self._call, op, {**args, "options": rest})  # type: ignore[return-value]
         types = not options or options.get("_check_input_type", True) is not False
         request = op.prepare(args, client.configuration.client_side_validation, types=types)
-        if options and options.get("_host_index") is not None:
-            request.host = client.configuration.get_host_from_settings(options["_host_index"])
         if op.upload is None:
             return as_requested(client.send(request, options), options)  # type: ignore[no-any-return]
         from apivideo.upload import send_file

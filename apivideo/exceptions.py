@@ -136,17 +136,17 @@ class ApiException(OpenApiException):
             return
 
         def clean(value: Any) -> Any:
-            if isinstance(value, str):
-                return scrub(value, secrets)
-            if isinstance(value, dict):
-                return {k: clean(v) for k, v in value.items()}
-            if isinstance(value, list):
-                return [clean(v) for v in value]
-            return value
+            return scrub(value, secrets) if isinstance(value, str) else value
 
-        for attr in ("body", "reason", "type", "title", "name", "detail", "problem", "problems", "headers"):
+        for attr in ("body", "reason", "type", "title", "name", "detail", "route"):
             setattr(self, attr, clean(getattr(self, attr)))
+        self.headers = {k: clean(v) for k, v in self.headers.items()}
         self.args = tuple(clean(a) for a in self.args)
+        # The problem fields are read again from the cleaned body: no walk through a (deeply) nested document.
+        if self.problem:
+            self.problem = _parse_problem(self.body)
+            problems = self.problem.get("problems")
+            self.problems = [p for p in problems if isinstance(p, dict)] if isinstance(problems, list) else []
 
     def __reduce__(self) -> Any:
         return _restore, (type(self), None, self.args, self.__dict__)
@@ -323,6 +323,13 @@ def _worth_hiding(secrets: Sequence[str]) -> List[str]:
     return [s for s in secrets if isinstance(s, str) and len(s) >= 4]
 
 
+def _attributes(exc: BaseException) -> str:
+    try:
+        return repr(vars(exc))
+    except (TypeError, RecursionError):
+        return ""
+
+
 def scrub(text: str, secrets: Sequence[str]) -> str:
     """``text`` with every secret replaced by ``<hidden>``."""
     for secret in _worth_hiding(secrets):
@@ -347,7 +354,7 @@ def redact(exc: BaseException, secrets: Sequence[str]) -> None:
             current.args = tuple(scrub(a, secrets) if isinstance(a, str) else a for a in current.args)
         following = current.__cause__ or current.__context__
         if following is not None and not isinstance(following, OpenApiException):
-            text = f"{following!s} {following.args!r}"
+            text = f"{following!s} {following.args!r} {_attributes(following)}"
             if any(secret in text for secret in secrets):
                 current.__cause__ = current.__context__ = None
                 current.__suppress_context__ = True

@@ -127,7 +127,7 @@ class MultipartBody:
 
     def __init__(
         self,
-        source: Source,
+        source: Optional[Source],
         offset: int,
         length: int,
         fields: Optional[Mapping[str, Any]] = None,
@@ -139,17 +139,17 @@ class MultipartBody:
         self.transfer = transfer  # an apivideo.transfer.Transfer watching this part, or None
         self.part = offset if part is None else part  # how the transfer tells this part from the others
         self.boundary = secrets.token_hex(16)
-        head = b"".join(
-            f'--{self.boundary}\r\nContent-Disposition: form-data; name="{_quote(k)}"\r\n\r\n{v}\r\n'.encode()
+        head = "".join(
+            f'--{self.boundary}\r\nContent-Disposition: form-data; name="{_quote(k)}"\r\n\r\n{v}\r\n'
             for k, v in (fields or {}).items()
             if v is not None
         )
-        self.head = (
-            head
-            + (
-                f'--{self.boundary}\r\nContent-Disposition: form-data; name="{_quote(field_name)}";'
-                f' filename="{_quote(source.name)}"\r\nContent-Type: application/octet-stream\r\n\r\n'
-            ).encode()
+        if source is None:  # text fields only
+            self.head, self.tail = _utf8(head), f"--{self.boundary}--\r\n".encode()
+            return
+        self.head = _utf8(
+            f'{head}--{self.boundary}\r\nContent-Disposition: form-data; name="{_quote(field_name)}";'
+            f' filename="{_quote(source.name)}"\r\nContent-Type: application/octet-stream\r\n\r\n'
         )
         self.tail = f"\r\n--{self.boundary}--\r\n".encode()
 
@@ -169,6 +169,10 @@ class MultipartBody:
 
     def __iter__(self) -> Iterator[bytes]:
         transfer = self.transfer
+        if self.source is None:
+            yield self.head
+            yield self.tail
+            return
         if transfer is None:
             yield self.head
             yield from self.source.blocks(self.offset, self.length)
@@ -183,6 +187,11 @@ class MultipartBody:
             transfer.sent(self.part, len(block))
             position += len(block)
         yield self.tail
+
+
+def _utf8(text: str) -> bytes:
+    """UTF-8, with what cannot be encoded (a file name that is not UTF-8 on disk) as replacement characters."""
+    return text.encode("utf-8", "replace")
 
 
 def _quote(value: str) -> str:

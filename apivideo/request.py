@@ -8,7 +8,7 @@ with :meth:`PreparedRequest.replace`; it never writes a second call.
 
 from __future__ import annotations
 
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, Optional, Sequence, Tuple, Union
 
 from apivideo.retry import IDEMPOTENT_METHODS
 
@@ -24,7 +24,8 @@ class PreparedRequest:
     - ``headers`` of this request (``Content-Type``, ``Content-Range``...); the client adds its own;
     - ``body``: ``bytes``, a re-iterable body with a length (an upload chunk), or None;
     - ``response``: the model class the answer decodes into, ``dict`` for plain JSON, or None (no body expected);
-    - ``auth``: whether the client's credentials are added (``update_params_for_auth``);
+    - ``auth``: whether the client's credentials are added (``update_params_for_auth``), or the names of the
+      auth settings to pass it (``call_api(auth_settings=...)``);
     - ``replay_safe``: whether sending it twice cannot duplicate anything (a 5xx or a reset may be retried);
     - ``secrets``: values that must never appear in an error or a log (an upload token, a key in the body);
     - ``bucket``: the rate-limit budget it draws from (``upload``, ``write`` or ``read``);
@@ -44,7 +45,7 @@ class PreparedRequest:
         body: Any = None,
         response: Any = None,
         *,
-        auth: bool = True,
+        auth: Union[bool, Sequence[str]] = True,
         replay_safe: Optional[bool] = None,
         secrets: Tuple[str, ...] = (),
         bucket: Optional[str] = None,
@@ -70,7 +71,7 @@ class PreparedRequest:
 
     @property
     def carries_credentials(self) -> bool:
-        return self.auth or bool(self.secrets)
+        return bool(self.auth) or bool(self.secrets)
 
     def replace(self, **changes: Any) -> PreparedRequest:
         """A copy with some attributes changed (``headers`` replaces the request's own headers)."""

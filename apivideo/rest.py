@@ -16,7 +16,7 @@ from urllib3.exceptions import (
 )
 
 from apivideo.configuration import Configuration
-from apivideo.exceptions import ApiConnectionException, ApiTimeoutException
+from apivideo.exceptions import ApiConnectionException, ApiTimeoutException, ApiValueError, OpenApiException
 
 log = logging.getLogger("apivideo")
 
@@ -25,20 +25,26 @@ TimeoutArg = Union[None, float, Tuple[float, float]]
 MAX_ERROR_BODY = 64 * 1024
 
 
-def read_error_body(resp: Any) -> bytes:
+def read_error_body(resp: Any, route: Optional[str] = None) -> bytes:
     """An error answer's body, read up to MAX_ERROR_BODY bytes so a huge one cannot exhaust memory; the
-    connection goes back to the pool, or is closed when part of the body was left unread."""
+    connection goes back to the pool, or is closed when part of the body was left unread. A body cut short or
+    too slow is a connection error or a timeout, as for any answer."""
     try:
         data = bytes(resp.read(MAX_ERROR_BODY))
         if resp.length_remaining != 0:
             resp.close()
         return data
+    except ReadTimeoutError as exc:
+        raise ApiTimeoutException("timed out reading the answer", route=route) from exc
+    except (ProtocolError, HTTPError, OSError) as exc:
+        raise ApiConnectionException(_reason(exc, "connection error"), route=route) from exc
     finally:
         resp.release_conn()
 
 
 class RESTResponse:
-    """A finished response: ``status``, ``reason``, ``headers`` and the body bytes in ``data``."""
+    """A finished response: ``status``, ``reason``, ``headers`` and the body bytes in ``data`` (``read()`` gives
+    them too, for code written for an unread urllib3 response)."""
 
     __slots__ = ("urllib3_response", "status", "reason", "headers", "data")
 
@@ -55,6 +61,10 @@ class RESTResponse:
     def getheader(self, name: str, default: Optional[str] = None) -> Optional[str]:
         return self.headers.get(name, default)
 
+    def read(self, amt: Optional[int] = None) -> bytes:
+        data = self.data
+        return data if amt is None else data[:amt]
+
 
 class ConnectionNotEstablished(ApiConnectionException):
     """The request never reached the server (refused, DNS, connect timeout): always safe to retry."""
@@ -67,7 +77,7 @@ class RESTClientObject:
         self.configuration = configuration
         self._pools_size = pools_size
         self.pool_manager = self._new_pool_manager()
-        self._default_timeout = urllib3.Timeout(connect=configuration.connect_timeout, read=configuration.read_timeout)
+        self._default_timeout = (0.0, 0.0, urllib3.Timeout())
 
     def _new_pool_manager(self) -> urllib3.PoolManager:
         from apivideo._deadline import POOL_CLASSES
@@ -101,8 +111,13 @@ class RESTClientObject:
 
     def timeout_for(self, request_timeout: TimeoutArg) -> urllib3.Timeout:
         """The official ``_request_timeout``: a number is the total, a pair is (connect, read)."""
-        if request_timeout is None:
-            return self._default_timeout
+        if request_timeout is None:  # the configured timeouts, as they are now (they may change after creation)
+            cfg = self.configuration
+            connect, read, timeout = self._default_timeout
+            if (connect, read) != (cfg.connect_timeout, cfg.read_timeout):
+                timeout = urllib3.Timeout(connect=cfg.connect_timeout, read=cfg.read_timeout)
+                self._default_timeout = (cfg.connect_timeout, cfg.read_timeout, timeout)
+            return timeout
         if isinstance(request_timeout, (int, float)):
             return urllib3.Timeout(total=request_timeout)
         connect, read = request_timeout
@@ -134,7 +149,7 @@ class RESTClientObject:
             if not preload_content:
                 return resp
             if resp.status >= 400:
-                return RESTResponse(resp, read_error_body(resp))
+                return RESTResponse(resp, read_error_body(resp, route))
             try:
                 data = resp.data
             finally:
@@ -150,6 +165,11 @@ class RESTClientObject:
             raise ApiConnectionException(f"TLS error: {_reason(exc, 'handshake failed')}", route=route) from exc
         except (ProtocolError, HTTPError, OSError) as exc:
             raise ApiConnectionException(_reason(exc, "connection error"), route=route) from exc
+        except ValueError as exc:
+            if isinstance(exc, OpenApiException):
+                raise  # the SDK's own (a file that changed during its upload): as it is
+            bad = _bad_header(headers)  # http.client refused a header: nothing was sent
+        raise ApiValueError(f"{route or 'request'}: {bad}")  # raised here: no chained error holds the value
 
     def close(self) -> None:
         """Close every pooled connection (urllib3 2 no longer closes them when its pools are cleared)."""
@@ -173,6 +193,16 @@ class _NotEstablishedTimeout(ApiTimeoutException, ConnectionNotEstablished):
 def _not_established(kind: type, reason: str, route: Optional[str]) -> ApiConnectionException:
     cls = _NotEstablishedTimeout if kind is ApiTimeoutException else ConnectionNotEstablished
     return cls(reason, route=route)
+
+
+def _bad_header(headers: Mapping[str, str]) -> str:
+    from apivideo.validation import header_problem
+
+    for name, value in headers.items():
+        problem = header_problem(name, value)
+        if problem:
+            return problem
+    return "a header cannot be sent"
 
 
 def _reason(exc: BaseException, default: str) -> str:

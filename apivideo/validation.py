@@ -174,7 +174,9 @@ def check_options(op_name: str, options: Mapping[str, Any], allowed: AbstractSet
             if not isinstance(value, Mapping):
                 raise ApiTypeError(f"{op_name}() argument '_headers': expected a dict, got {type(value).__name__}")
             for name, header in value.items():
-                check_header_value(check_header_value("header name", name), header)
+                check_header_value(name, header)
+                if isinstance(name, str) and name.lower() in _FRAMING:
+                    raise ApiValueError(f"{op_name}() argument '_headers': {name!r} is set by the SDK itself")
         elif key == "_progress_listener" and not callable(value):
             raise ApiTypeError(f"{op_name}() argument '_progress_listener': expected a function (done, total)")
         elif key == "cancel" and not callable(getattr(value, "is_set", None)):
@@ -187,10 +189,27 @@ def check_options(op_name: str, options: Mapping[str, Any], allowed: AbstractSet
             raise ApiTypeError(f"{op_name}() argument '{key}': expected True or False, got {type(value).__name__}")
 
 
+_FRAMING = frozenset({"content-length", "transfer-encoding", "host", "connection", "content-type", "expect"})
+
+
+def header_problem(name: Any, value: Any) -> Optional[str]:
+    """Why a header cannot be sent (naming the header, never its value), or None."""
+    if not isinstance(name, str) or not name or any(c in name for c in ":\r\n\0 \t") or not name.isascii():
+        return f"header name {name!r} is not a valid HTTP header name"
+    if not isinstance(value, str) or "\r" in value or "\n" in value or "\0" in value:
+        return f"header {name!r}: the value must be a string without CR, LF or NUL"
+    try:
+        value.encode("latin-1")
+    except UnicodeEncodeError:
+        return f"header {name!r}: the value has characters HTTP headers cannot carry (not latin-1)"
+    return None
+
+
 def check_header_value(name: str, value: str) -> str:
     """``value`` when it can be sent as a header value; the error names the header, never its value."""
-    if not isinstance(value, str) or "\r" in value or "\n" in value or "\0" in value:
-        raise ApiValueError(f"header {name!r}: the value must be a string without CR, LF or NUL")
+    problem = header_problem(name, value)
+    if problem:
+        raise ApiValueError(problem)
     return value
 
 
