@@ -382,12 +382,15 @@ class ApiClient:
     # -- pickling: the settings travel, never a socket, lock or thread -------------------------
 
     def __getstate__(self) -> Dict[str, Any]:
-        return {"configuration": self.configuration, "default_headers": dict(self.default_headers),
-                "cookie": self.cookie, "pool_threads": self.pool_threads}  # fmt: skip
+        return {k: v for k, v in vars(self).items() if k not in _PROCESS_BOUND}
 
     def __setstate__(self, state: Dict[str, Any]) -> None:
-        ApiClient.__init__(self, state["configuration"], cookie=state["cookie"], pool_threads=state["pool_threads"])
-        self.default_headers.update(state["default_headers"])
+        self.__dict__.update(state)
+        self.rest_client = RESTClientObject(self.configuration)
+        self.last_response = None
+        self._sleep = time.sleep
+        self._start_process_state()
+        _CLIENTS.add(self)
 
 
 def _form_body(files: Mapping[str, Any], fields: Any, label: str) -> Any:
@@ -429,6 +432,11 @@ def _cancellable(cancel: Any, sleep: Callable[[float], Any]) -> Callable[[float]
             raise Cancelled("the upload was cancelled")
 
     return wait
+
+
+# What belongs to one process and is never pickled: connections, threads, locks, budgets, tokens.
+_PROCESS_BOUND = frozenset({"rest_client", "_executor", "_executor_lock", "_checked_host", "_pacer", "last_response",
+                            "_sleep", "_token", "_lock"})  # fmt: skip
 
 
 def _with_credentials(secrets: Tuple[str, ...], authorization: Optional[str]) -> Tuple[str, ...]:

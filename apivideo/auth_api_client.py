@@ -43,6 +43,22 @@ class _Token:
         return "_Token(<hidden>)"
 
 
+def _read_token(data: Any) -> Optional[_Token]:
+    """The token of an answer, or None when it has no usable one (a token must fit in a header as it is)."""
+    try:
+        access, token_type = data["access_token"], data.get("token_type") or "Bearer"
+        expires_in = float(data.get("expires_in", 3600))
+        refresh = data.get("refresh_token")
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
+    usable = isinstance(access, str) and bool(access) and access.isascii() and access.isprintable() and " " not in access
+    if not usable or not isinstance(token_type, str) or not token_type.isalpha() or not 0 < expires_in < 10**9:
+        return None
+    if refresh is not None and not (isinstance(refresh, str) and refresh.isascii() and refresh.isprintable()):
+        return None
+    return _Token(access, refresh, token_type, expires_in)
+
+
 class _Secret:
     """A credential held by a client: ``vars(client)``, reprs and logs show ``<hidden>``."""
 
@@ -183,34 +199,31 @@ class AuthenticatedApiClient(ApiClient):
             "POST", path, headers=dict(JSON_HEADERS), body=encode_json(payload), response=dict, auth=False,
             replay_safe=True, secrets=tuple(payload.values()), bucket="auth",
         )  # fmt: skip
+        failure: Optional[ApiException] = None
         try:
             data, _ = self.send(request)
         except ApiConnectionException as exc:
-            raise ApiAuthConnectionException(
+            failure = ApiAuthConnectionException(
                 f"could not reach {self.configuration.host} to exchange {what}: {exc.reason}", route=f"POST {path}"
-            ) from None
+            )
+            failure.__cause__ = exc  # redacted already, and the operating system's reason is in its chain
         except ApiException as exc:
             if exc.status is not None and exc.status < 300:  # a success that is not JSON: it may hold a token
-                raise ApiAuthException(None, f"malformed token answer from POST {path}: not JSON") from None
-            if exc.status is None or not 400 <= exc.status < 500:
+                failure = ApiAuthException(None, f"malformed token answer from POST {path}: not JSON")
+            elif exc.status is None or not 400 <= exc.status < 500:
                 raise  # a 5xx or a redirect: the service failed, the credential was not refused
-            detail = exc.title or exc.reason or "refused"
-            raise ApiAuthException(
-                exc.status, f"api.video refused {what} ({exc.status}: {detail})", body=exc.body, headers=exc.headers,
-                route=f"POST {path}",
-            ) from None  # fmt: skip
-        try:
-            access, token_type = data["access_token"], data.get("token_type") or "Bearer"
-            expires_in = float(data.get("expires_in", 3600))
-            refresh = data.get("refresh_token")
-            if not isinstance(access, str) or not access.strip() or not isinstance(token_type, str) or (
-                refresh is not None and not isinstance(refresh, str)
-            ) or not expires_in > 0:  # fmt: skip
-                raise ValueError
-            token = _Token(access, refresh, token_type, expires_in)
-        except (KeyError, TypeError, ValueError, AttributeError):
-            raise ApiAuthException(None, f"malformed token answer from POST {path}: no usable access token") from None
-        log.debug("authenticated with %s; the access token is valid for %.0f s", what, expires_in)
+            else:
+                detail = exc.title or exc.reason or "refused"
+                failure = ApiAuthException(
+                    exc.status, f"api.video refused {what} ({exc.status}: {detail})", body=exc.body,
+                    headers=exc.headers, route=f"POST {path}",
+                )  # fmt: skip
+        if failure is not None:
+            raise failure  # raised outside the handler: no chained error holds the answer or the credential
+        token = _read_token(data)
+        if token is None:
+            raise ApiAuthException(None, f"malformed token answer from POST {path}: no usable access token")
+        log.debug("authenticated with %s; the token is valid for %.0f s", what, token.expires_at - time.monotonic())
         return token
 
     # -- lifecycle -----------------------------------------------------------------------------
@@ -223,17 +236,9 @@ class AuthenticatedApiClient(ApiClient):
     def __exit__(self, *exc_info: Any) -> None:
         self.close()
 
-    # -- pickling: the configuration and the key travel; the token, sockets, locks and threads never do
-
-    def __getstate__(self) -> Dict[str, Any]:
-        return {**super().__getstate__(), "api_key": self.api_key, "basic_auth": self._basic is not None}
-
     def __setstate__(self, state: Dict[str, Any]) -> None:
-        AuthenticatedApiClient.__init__(
-            self, state["api_key"], configuration=state["configuration"], basic_auth=state["basic_auth"],
-            cookie=state["cookie"], pool_threads=state["pool_threads"],
-        )  # fmt: skip
-        self.default_headers.update(state["default_headers"])
+        super().__setstate__(state)
+        self._token = None  # the configuration and the key travelled; a token never does
 
 
 _OWN_HOOKS.add(AuthenticatedApiClient.update_params_for_auth)

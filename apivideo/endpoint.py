@@ -249,7 +249,7 @@ class EndPoint:
 
         client = self.api_client
         request = op.prepare(args, client.configuration.client_side_validation, session=True)
-        return ProgressiveSession(client, request, op.form(args), op.name)
+        return ProgressiveSession(client, request, op.form(args), op.name, defaults=self._defaults)
 
 
 def _merged(defaults: Mapping[str, Any], options: Mapping[str, Any]) -> Dict[str, Any]:

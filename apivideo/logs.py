@@ -9,7 +9,7 @@ import logging
 import re
 from typing import Any, List
 
-_SECRET_IN_URL = r"(token=|/upload-tokens/)[^&\s\"/?]+"
+_SECRET_IN_URL = r"(token=|[kK]ey=|/upload-tokens/)[^&\s\"/?]+"
 
 
 class _RedactTokens(logging.Filter):

@@ -21,7 +21,7 @@ from apivideo.exceptions import (
     UploadError,
 )
 from apivideo.multipart import BLOCK, MultipartBody, Source, SourceChangedError
-from apivideo.options import RETURN_FORM, UPLOAD_OPTIONS, as_requested
+from apivideo.options import CALL_OPTIONS, RETURN_FORM, as_requested
 from apivideo.transfer import Cancelled, Transfer
 
 if TYPE_CHECKING:
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from apivideo.request import PreparedRequest
 
 Answer = Tuple[Any, Any]
+PART_OPTIONS = CALL_OPTIONS | {"cancel", "max_bandwidth"}  # what one part of a progressive session accepts
 Lookups = Tuple[Callable[..., Any], ...]
 STOPS = (ApiException, SourceChangedError, Cancelled)  # what stops an upload part way (a mistake in the call is
 # raised as is)
@@ -138,6 +139,11 @@ class ChunkedUpload:
             *middle, last = todo
             if self.video_id is None and middle:  # the first answer names the video the others go to
                 self.send(*middle.pop(0))
+                if self.video_id is None:
+                    raise ApiException(
+                        None, "the answer to the first chunk names no video; the other chunks are not sent (they"
+                        " would start other videos)", route=self.request.label,
+                    )  # fmt: skip
             workers = min(self.client.configuration.upload_concurrency, len(middle))
             if workers > 1:
                 self.send_parallel(middle, workers)
@@ -218,6 +224,8 @@ class ChunkedUpload:
             raise ApiValueError(f"{self.name}(): resume and journal need a seekable file or a path, not a stream")
         session = ProgressiveSession(self.client, self.request, self.form, self.name, self.video_id)
         session._job = self
+        options = {k: v for k, v in self.options.items() if k in PART_OPTIONS}
+        self.options = options  # the parts share this upload's transfer: their options are already in it
         chunk = self.client.configuration.chunk_size
         part = bytearray()
         _fill(self.source, part, chunk)
@@ -226,8 +234,8 @@ class ChunkedUpload:
         while True:
             ahead = self.source.read(1)
             if not ahead:
-                return session.send_part(part, True, self.options)
-            session.send_part(part, False, self.options)
+                return session.send_part(part, True, options)
+            session.send_part(part, False, options)
             part = bytearray(ahead)
             _fill(self.source, part, chunk - 1)
 
@@ -397,10 +405,11 @@ class ProgressiveSession:
 
     def __init__(
         self, client: ApiClient, request: PreparedRequest, form: Dict[str, Any], name: str = "upload",
-        video_id: Optional[str] = None,
+        video_id: Optional[str] = None, defaults: Optional[Mapping[str, Any]] = None,
     ) -> None:  # fmt: skip
         self._job = ChunkedUpload(client, name, request, Source(b""), form, {}, video_id, None)
         self._closed = False
+        self._defaults: Mapping[str, Any] = defaults or {}  # the options of the Api view that opened the session
 
     @property
     def video_id(self) -> Optional[str]:
@@ -419,12 +428,20 @@ class ProgressiveSession:
 
     def send_part(self, part: Any, last: bool, options: Mapping[str, Any]) -> Any:
         job = self._job
+        if self._defaults:
+            options = {**self._defaults, **options}
         if options:
             from apivideo.validation import check_options
 
-            check_options(f"{job.name} session part", options, UPLOAD_OPTIONS)
-            if options is not job.options and options.get("_progress_listener"):
-                job.transfer.listener = options["_progress_listener"]
+            check_options(f"{job.name} session part", options, PART_OPTIONS)
+            if options.get("async_req"):
+                rest = {k: v for k, v in options.items() if k != "async_req"}
+                return job.client.submit(self.send_part, part, last, rest)
+            if options is not job.options:  # this part's own listener, cancel event and bandwidth cap
+                transfer = job.transfer
+                transfer.listener = options.get("_progress_listener", transfer.listener)
+                transfer.cancel = options.get("cancel", transfer.cancel)
+                transfer.rate = options.get("max_bandwidth", transfer.rate)
         if self._closed:
             raise ApiValueError("this upload session is finished: its last part was already sent")
         source, opened = Source.open(part, "upload part")

@@ -182,13 +182,17 @@ def check_options(op_name: str, options: Mapping[str, Any], allowed: AbstractSet
         elif key == "cancel" and not callable(getattr(value, "is_set", None)):
             raise ApiTypeError(f"{op_name}() argument 'cancel': expected a threading.Event (anything with is_set())")
         elif key == "max_bandwidth" and not (
-            isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
+            isinstance(value, (int, float)) and not isinstance(value, bool) and 1024 <= value < float("inf")
         ):  # fmt: skip
-            raise ApiValueError(f"{op_name}() argument 'max_bandwidth': expected bytes per second > 0, got {value!r}")
-        elif key in ("verify", "resume") and not isinstance(value, bool):
+            raise ApiValueError(
+                f"{op_name}() argument 'max_bandwidth': expected bytes per second, at least 1024, got {value!r}"
+            )
+        elif key in _FLAGS and not isinstance(value, bool):
             raise ApiTypeError(f"{op_name}() argument '{key}': expected True or False, got {type(value).__name__}")
 
 
+_FLAGS = frozenset({"verify", "resume", "async_req", "_preload_content", "_return_http_data_only",
+                    "_check_input_type", "_check_return_type"})  # fmt: skip
 _FRAMING = frozenset({"content-length", "transfer-encoding", "host", "connection", "content-type", "expect"})
 
 

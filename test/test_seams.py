@@ -220,8 +220,12 @@ def test_an_access_token_with_a_newline_never_appears_in_the_error(emu, videos, 
     answer = json.dumps({"access_token": secret + "\n", "token_type": "Bearer", "expires_in": 3600}).encode()
     emu.inject("raw", status=200, body=answer, path="/auth/api-key")
     fresh = apivideo.AuthenticatedApiClient(emu.api_key, configuration=Configuration(host=emu.host))
-    with fresh, pytest.raises(apivideo.ApiValueError, match="Authorization") as info:
-        VideosApi(fresh).get("vi1")
+    with pytest.raises(apivideo.ApiAuthException, match="malformed token answer") as info:
+        VideosApi(fresh).get("vi1")  # a token that cannot be sent as it is, is refused when it arrives
+    assert secret not in _everything_about(info.value)
+    config = Configuration(host=emu.host, access_token=secret + "\u20ac")  # one of the caller's own, not latin-1
+    with pytest.raises(apivideo.ApiValueError, match="Authorization") as info:
+        VideosApi(apivideo.ApiClient(config)).get("vi1")
     assert secret not in _everything_about(info.value)
 
 

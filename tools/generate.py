@@ -137,7 +137,7 @@ OP_DOCS = {
 # The paging rules of the API. The spec states them in the parameters' prose only ("Allowed values 1-100"), so
 # they are declared here to be checked before a request is sent.
 # Parameters whose value is a credential: the core hides it if the server repeats it in an error.
-SECRET_PARAMS = frozenset({"token", "uploadToken"})
+SECRET_PARAMS = frozenset({"token", "uploadToken", "streamKey"})
 PAGING_LIMITS: Dict[str, Tuple[Optional[int], Optional[int]]] = {"currentPage": (1, None), "pageSize": (1, 100)}
 
 

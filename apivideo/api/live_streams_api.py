@@ -22,7 +22,7 @@ _LIST: Operation[LiveStreamListResponse] = Operation(
     "/live-streams",
     "LiveStreamsApi.list",
     (
-        Param("stream_key", "streamKey", "query", str),
+        Param("stream_key", "streamKey", "query", str, secret=True),
         Param("name", "name", "query", str),
         Param("sort_by", "sortBy", "query", str, enum=("name", "createdAt", "updatedAt")),
         Param("sort_order", "sortOrder", "query", str, enum=("asc", "desc")),
