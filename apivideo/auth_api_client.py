@@ -51,7 +51,9 @@ def _read_token(data: Any) -> Optional[_Token]:
         refresh = data.get("refresh_token")
     except (KeyError, TypeError, ValueError, AttributeError):
         return None
-    usable = isinstance(access, str) and bool(access) and access.isascii() and access.isprintable() and " " not in access
+    usable = (
+        isinstance(access, str) and bool(access) and access.isascii() and access.isprintable() and " " not in access
+    )
     if not usable or not isinstance(token_type, str) or not token_type.isalpha() or not 0 < expires_in < 10**9:
         return None
     if refresh is not None and not (isinstance(refresh, str) and refresh.isascii() and refresh.isprintable()):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
 import pytest
 
@@ -131,4 +132,32 @@ def test_a_budget_the_sdk_did_not_foresee_is_kept_apart(emu):
             videos.list()
         names = set(client.rate_limits)
     assert 429 not in _statuses(emu)
-    assert "read" in names and "read/3" in names
+    assert {"read/50", "read/3"} <= names  # two read budgets, told apart by their limits
+
+
+def test_a_budget_first_seen_on_an_unforeseen_route_does_not_hold_back_the_others(emu):
+    emu.configure(enforce_rate_limits=True, rate_limit_window=WINDOW, rate_limit_classifier=lambda m, p: (
+        "webhooks" if m == "GET" and p.startswith("/webhooks") else ("read" if m == "GET" else "write")
+    ), rate_limits={"read": 500, "write": 50, "webhooks": 3})  # fmt: skip
+    with _client(emu, retries=RetryPolicy(max_retry_after=0.5)) as client:
+        from apivideo.api.webhooks_api import WebhooksApi
+
+        WebhooksApi(client).list()  # the first read budget the client learns is the small one
+        for _ in range(10):
+            VideosApi(client).list()  # never held back by the webhooks' budget
+    assert 429 not in _statuses(emu)
+
+
+def test_more_threads_than_the_limit_wait_one_window_not_a_minute(limited):
+    limited.configure(rate_limits={"read": 2})
+    done = []
+    with _client(limited) as client:
+        videos = VideosApi(client)
+        videos.list()
+        threads = [threading.Thread(target=lambda: done.append(videos.list())) for _ in range(8)]
+        started = time.monotonic()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+    assert len(done) == 8 and time.monotonic() - started < 20  # a few windows of 0.4 s, not 60 s each
