@@ -56,7 +56,12 @@ class UploadJournal:
         """The entry of ``path`` for ``host``, locked for this process: the one left by an unfinished upload of
         the same content, or a new one. Raises ApiValueError when another process is uploading the file."""
         path = os.path.abspath(path)
-        self.directory.mkdir(parents=True, exist_ok=True)
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            probe = self.directory / ".writable"
+            probe.touch()
+        except OSError as exc:
+            raise ApiValueError(f"the upload journal folder {str(self.directory)!r} cannot be used: {exc}") from None
         name = hashlib.sha256(f"{host}\0{path}".encode()).hexdigest()[:32]
         entry = JournalEntry(self.directory / f"{name}.json", host, path, chunk_size)
         entry.lock()
@@ -98,12 +103,15 @@ class JournalEntry:
         self.uploaded_video: Optional[str] = None
         self.fingerprint: Dict[str, Any] = {}
         self._lock_fd: Optional[int] = None
-        self._last_write = 0.0
+        self.broken = False  # set when the journal could not be written: nothing more is written
 
     # -- locking ---------------------------------------------------------------------------------
 
     def lock(self) -> None:
-        fd = os.open(self.file.with_suffix(".lock"), os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fd = os.open(self.file.with_suffix(".lock"), os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise ApiValueError(f"the upload journal cannot be used: {exc}") from None
         try:
             import fcntl
         except ImportError:  # no advisory locks here (Windows): atomic writes still keep the journal whole
@@ -157,9 +165,21 @@ class JournalEntry:
         data = {"format": _FORMAT, "host": self.host, "path": self.path, **self.fingerprint,
                 "video_id": self.video_id, "chunk_size": self.chunk_size,
                 "acknowledged": [list(r) for r in self.acknowledged], "updated": time.time()}  # fmt: skip
+        self._write(data)
+
+    def _write(self, data: Dict[str, Any]) -> None:
+        """Replace the entry file atomically. A journal that cannot be written (a full disk) is given up with a
+        warning: the upload goes on, it just cannot be continued by a rerun."""
+        if self.broken:
+            return
         temporary = self.file.with_suffix(f".{os.getpid()}.tmp")
-        temporary.write_text(json.dumps(data), encoding="utf-8")
-        os.replace(temporary, self.file)
+        try:
+            temporary.write_text(json.dumps(data), encoding="utf-8")
+            os.replace(temporary, self.file)
+        except OSError as exc:
+            self.broken = True
+            log.warning("upload journal: cannot write %s (%s): this upload will not be resumable by a rerun",
+                        self.file, exc.strerror or exc)  # fmt: skip
 
     def record_video(self, video_id: str) -> None:
         if video_id != self.video_id:
@@ -179,11 +199,14 @@ class JournalEntry:
         """The upload is complete: the entry keeps only the fingerprint and the video, and the lock goes away."""
         data = {"format": _FORMAT, "host": self.host, "path": self.path, **self.fingerprint,
                 "video_id": self.video_id, "completed": time.time()}  # fmt: skip
-        temporary = self.file.with_suffix(f".{os.getpid()}.tmp")
-        temporary.write_text(json.dumps(data), encoding="utf-8")
-        os.replace(temporary, self.file)
+        self._write(data)
         self.uploaded_video, self.video_id, self.acknowledged = self.video_id, None, []
         self.file.with_suffix(".lock").unlink(missing_ok=True)
+        self.release()
+
+    def forget(self) -> None:
+        """Drop the entry (its video no longer exists)."""
+        self.file.unlink(missing_ok=True)
         self.release()
 
     def __repr__(self) -> str:

@@ -13,7 +13,9 @@ Built on the public API only; the ``apivideo upload`` command uses it.
 
 from __future__ import annotations
 
+import copy
 import fnmatch
+import hashlib
 import os
 import threading
 import time
@@ -26,6 +28,7 @@ from apivideo.journal import UploadJournal
 from apivideo.model.video_creation_payload import VideoCreationPayload
 
 PathLike = Union[str, "os.PathLike[str]"]
+MIB = 1024 * 1024
 UPLOADED, RESUMED, SKIPPED, FAILED, PLANNED = "uploaded", "resumed", "skipped", "failed", "planned"
 
 
@@ -101,20 +104,52 @@ FINGERPRINT_KEY = "apivideo-fingerprint"
 SHA256_KEY = "apivideo-sha256"
 
 
-def content_key(path: PathLike) -> str:
-    """A cheap key of a file's content: its size and the SHA-256 of its first and last MiB (reads 2 MiB)."""
-    from apivideo.journal import fingerprint
+SAMPLES, SAMPLE = 32, 64 * 1024
 
-    sample = fingerprint(os.fspath(path))
-    return f"v1:{sample['size']}:{sample['sample_sha256']}"
+
+def content_key(path: PathLike) -> str:
+    """A cheap key of a file's content: its size and the SHA-256 of its first and last MiB and of 32 blocks of
+    64 KiB spread evenly between them (reads at most 4 MiB). Files with the same key are taken for copies only
+    after their whole SHA-256 is compared (:func:`find_uploaded`)."""
+    path = os.fspath(path)
+    size = os.path.getsize(path)
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        digest.update(f.read(MIB))
+        if size > 2 * MIB:
+            step = (size - 2 * MIB) // (SAMPLES + 1)
+            for i in range(1, SAMPLES + 1):
+                f.seek(MIB + i * step)
+                digest.update(f.read(SAMPLE))
+        if size > MIB:
+            f.seek(max(MIB, size - MIB))
+            digest.update(f.read(MIB))
+    return f"v2:{size}:{digest.hexdigest()}"
+
+
+def file_sha256(path: PathLike) -> str:
+    """The SHA-256 of a whole file (one read of it)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(MIB), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def find_uploaded(client: Any, path: PathLike, key: Optional[str] = None) -> Optional[Any]:
-    """Is this file already on api.video? The oldest video whose metadata carries the file's content key and
-    whose upload is complete, or None. Works from any machine: it asks api.video, not a local record."""
+    """Is this file already on api.video? The oldest video whose metadata carries the file's content key, whose
+    upload is complete, and whose recorded SHA-256 (``apivideo-sha256``) is the file's; or None. Works from any
+    machine: it asks api.video, not a local record. The file is read whole only when such a video exists."""
     videos = VideosApi(client)
+    whole: Optional[str] = None
     for video in _candidates(videos, key or content_key(path)):
-        if _complete(videos, video.video_id):
+        if not _complete(videos, video.video_id):
+            continue
+        recorded = {m.key: m.value for m in (video.metadata or [])}.get(SHA256_KEY)
+        if recorded is None:
+            return video  # uploaded without its whole hash (by an older version): the key must do
+        whole = whole or file_sha256(path)
+        if recorded == whole:
             return video
     return None
 
@@ -152,13 +187,16 @@ def upload_file(
     A file the journal says was already uploaded (same content, and its video still exists) is ``skipped``,
     unless ``reupload``.
 
-    With ``skip_existing``, the video carries the file's content key in its metadata (``apivideo-fingerprint``,
-    and ``apivideo-sha256`` once the upload sent the whole file in order), and a file whose key an uploaded video
-    already carries is not sent again, whichever machine uploaded it; an unfinished one is continued. Two workers
-    that start the same file at the same moment settle on the oldest video.
+    With ``skip_existing``, the video carries the file's content key in its metadata (``apivideo-fingerprint``)
+    and, once uploaded, the SHA-256 of the whole file (``apivideo-sha256``, computed while the file is sent when
+    it is sent in order, else by reading it once more). A file already on api.video (same key, same SHA-256) is
+    not sent again, whichever machine uploaded it; an unfinished video with the file's key is continued. Two
+    workers that start the same file at the same moment settle on the oldest video.
     """
     path = os.fspath(path)
     size = os.path.getsize(path)
+    if size == 0:  # before any video is made
+        raise ApiValueError(f"{path!r} is empty: nothing to upload")
     result = FileResult(path, size)
     started = time.monotonic()
     videos = VideosApi(client)
@@ -174,6 +212,7 @@ def upload_file(
     try:
         if entry is not None and entry.replaced_video:
             result.note = f"changed since its upload to {entry.replaced_video} started: uploaded to a new video"
+            entry.replaced_video = None  # said here, in the result: no second warning from the upload
         if entry is not None and entry.uploaded_video and not reupload and _exists(videos, entry.uploaded_video):
             entry.release()
             result.status, result.video_id, result.note = SKIPPED, entry.uploaded_video, "already uploaded"
@@ -208,16 +247,17 @@ def upload_file(
             if entry is not None:
                 entry.complete()
             digest = None
-        if key is not None and result.status != SKIPPED:
-            canonical = _candidates(videos, key)[0].video_id
+        if key is not None and digest is not None and result.status != SKIPPED:
+            whole = digest.hexdigest(size) or file_sha256(path)  # sent out of order or resumed: one more read
+            canonical = _unfinished(videos, key, whole)[0].video_id
             # Created in the same instant as another worker's video, and younger: once that one is complete,
             # give way to it (ours is deleted), so the file ends in one video.
             if canonical != video_id and _wait_complete(videos, canonical, time.monotonic() - started + 60):
                 videos.delete(video_id)
-                result.status, result.video_id, digest = SKIPPED, canonical, None
+                result.status, result.video_id = SKIPPED, canonical
                 result.note = "another upload of the same file started at the same moment"
-        if digest is not None and digest.hexdigest(size):
-            _add_metadata(videos, video_id, {SHA256_KEY: digest.hexdigest(size)})
+            else:
+                _add_metadata(videos, video_id, {SHA256_KEY: whole})
     except BaseException:
         if entry is not None:
             entry.release()
@@ -253,16 +293,25 @@ def _claim(
     start together end up uploading into one video."""
     from apivideo.model.metadata import Metadata
 
-    existing = _candidates(videos, key)
+    existing = _unfinished(videos, key)
     if existing:
         return str(existing[0].video_id), True
-    creation = payload or VideoCreationPayload(title=title or title_from_name(path))
-    creation.metadata = [*(creation.metadata or []), Metadata(key=FINGERPRINT_KEY, value=key)]
+    creation = copy.copy(payload) if payload is not None else VideoCreationPayload(title=title or title_from_name(path))
+    creation.metadata = [*(creation.metadata or []), Metadata(key=FINGERPRINT_KEY, value=key)]  # the caller's stays
     mine = videos.create(creation).video_id
-    oldest = _candidates(videos, key)[0].video_id
+    oldest = _unfinished(videos, key)[0].video_id
     if oldest != mine:
         videos.delete(mine)
     return str(oldest), oldest != mine
+
+
+def _unfinished(videos: VideosApi, key: str, sha256: Optional[str] = None) -> List[Any]:
+    """The videos with this key whose upload has not recorded its whole SHA-256 yet (or recorded ``sha256``): a
+    finished video with another SHA-256 holds a different file that only shares the key."""
+    return [
+        v for v in _candidates(videos, key)
+        if {m.key: m.value for m in (v.metadata or [])}.get(SHA256_KEY) in (None, sha256)
+    ]  # fmt: skip
 
 
 def _add_metadata(videos: VideosApi, video_id: str, values: dict[str, str]) -> None:
@@ -370,11 +419,18 @@ def _one_line(exc: BaseException) -> str:
 
 
 def wait_until_playable(
-    client_or_api: Any, video_id: str, *, timeout: float = 600.0, interval: float = 1.0, max_interval: float = 15.0
+    client_or_api: Any,
+    video_id: str,
+    *,
+    timeout: float = 600.0,
+    interval: float = 1.0,
+    max_interval: float = 15.0,
+    cancel: Any = None,
 ) -> Any:
     """Poll the video's status, with a growing interval, until it is playable; return that :class:`VideoStatus`.
     Raises :class:`~apivideo.EncodingFailed` when every quality failed to encode, and
-    :class:`~apivideo.WaitTimeout` after ``timeout`` seconds."""
+    :class:`~apivideo.WaitTimeout` after ``timeout`` seconds, or as soon as ``cancel`` (a threading.Event) is
+    set."""
     from apivideo.exceptions import EncodingFailed, WaitTimeout
 
     videos = client_or_api if isinstance(client_or_api, VideosApi) else VideosApi(client_or_api)
@@ -391,5 +447,8 @@ def wait_until_playable(
         left = deadline - time.monotonic()
         if left <= 0:
             raise WaitTimeout(f"video {video_id} was not playable after {timeout:g} s", video_id=video_id)
-        time.sleep(min(delay, left))
+        if cancel is not None and cancel.wait(min(delay, left)):
+            raise WaitTimeout(f"waiting for video {video_id} was cancelled", video_id=video_id)
+        if cancel is None:
+            time.sleep(min(delay, left))
         delay = min(max_interval, delay * 1.5)

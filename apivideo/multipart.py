@@ -20,7 +20,11 @@ BLOCK = 1024 * 1024
 _PLAIN_FILES = (io.BufferedReader, io.BufferedRandom)
 
 
-class SourceChangedError(ApiValueError):
+class SourceError(ApiValueError):
+    """The bytes to upload could not be read (a local failure, never retried as if the network had failed)."""
+
+
+class SourceChangedError(SourceError):
     """The file has fewer bytes than when its upload started (it was truncated or replaced meanwhile)."""
 
 
@@ -33,6 +37,8 @@ class Source:
         self.in_memory = isinstance(file, (bytes, bytearray, memoryview))
         self.seekable = self.in_memory or _seekable(file)
         self.fd = _plain_fd(file) if self.seekable and not self.in_memory else None
+        if self.fd is not None and _writable(file):
+            file.flush()  # type: ignore[union-attr]  # written bytes still in Python's buffer go to disk first
         self.lock = threading.Lock()  # serialises seek+read on file objects shared by parallel chunks
 
     @classmethod
@@ -79,13 +85,16 @@ class Source:
             return
         position, left = offset, length
         while left > 0:
-            if self.fd is not None:
-                block = os.pread(self.fd, min(BLOCK, left), position)
-            else:
-                with self.lock:
-                    file: Any = self.file
-                    file.seek(position)
-                    block = file.read(min(BLOCK, left))
+            try:
+                if self.fd is not None:
+                    block = os.pread(self.fd, min(BLOCK, left), position)
+                else:
+                    with self.lock:
+                        file: Any = self.file
+                        file.seek(position)
+                        block = file.read(min(BLOCK, left))
+            except OSError as exc:  # io.UnsupportedOperation included: a write-only file, say
+                raise SourceError(f"reading the file failed at byte {position}: {_os_reason(exc)}") from None
             if not block:
                 raise SourceChangedError(
                     f"the file ended at byte {position}, {left} bytes before the end it had when the upload started:"
@@ -101,7 +110,13 @@ class Source:
         left = size
         file: Any = self.file
         while left > 0:
-            data = file.read(left)
+            try:
+                data = file.read(left)
+                while data is None:  # a non-blocking stream with nothing yet: wait for data, never take it for the end
+                    _wait_readable(file)
+                    data = file.read(left)
+            except OSError as exc:
+                raise SourceError(f"reading the stream failed: {_os_reason(exc)}") from None
             if not data:
                 break
             parts.append(bytes(data))
@@ -187,6 +202,22 @@ class MultipartBody:
             transfer.sent(self.part, len(block))
             position += len(block)
         yield self.tail
+        transfer.ended(self.part)
+
+
+def _os_reason(exc: OSError) -> str:
+    return str(exc.strerror or exc or type(exc).__name__)
+
+
+def _wait_readable(file: Any) -> None:
+    import select
+
+    try:
+        select.select([file], [], [], 1.0)
+    except (OSError, ValueError, TypeError):  # no descriptor to wait on: try again shortly
+        import time
+
+        time.sleep(0.01)
 
 
 def _utf8(text: str) -> bytes:
@@ -212,6 +243,13 @@ def _plain_fd(file: Any) -> Optional[int]:
         except (OSError, ValueError):
             return None
     return None
+
+
+def _writable(file: Any) -> bool:
+    try:
+        return bool(file.writable())
+    except (AttributeError, ValueError, OSError):
+        return False
 
 
 def _seekable(file: Any) -> bool:

@@ -65,16 +65,28 @@ class Transfer:
         self.rate = max_bandwidth
         self.sleep = sleep
         self.digest = digest
+        self.failure: Optional[BaseException] = None  # what the progress listener raised
         self.acked = 0
         self.shown = 0
         self.reported = -1
         self.in_flight: Dict[Hashable, int] = {}
+        self.fully_sent: set[Hashable] = set()  # parts whose every byte went out at least once
+        self.resent: set[Hashable] = set()  # parts sent again after going out whole (their answer was lost)
         self.lock = threading.Lock()
         self.next_free = 0.0  # bandwidth cap: when the next byte may leave (monotonic clock)
 
     @property
     def cancelled(self) -> bool:
         return self.cancel is not None and bool(self.cancel.is_set())
+
+    def pause(self, seconds: float) -> None:
+        """Wait; a cancellation ends the wait at once."""
+        wait = getattr(self.cancel, "wait", None)
+        if callable(wait):
+            wait(seconds)
+        else:
+            self.sleep(seconds)
+        self.check()
 
     def check(self) -> None:
         """Raise :class:`Cancelled` if the upload was cancelled."""
@@ -87,21 +99,27 @@ class Transfer:
         """A part starts (or starts again): what it sent before no longer counts."""
         with self.lock:
             self.in_flight[part] = 0
+            if part in self.fully_sent:
+                self.resent.add(part)
 
     def before_block(self, offset: int, block: bytes) -> None:
         """Before ``block`` (at ``offset`` in the file) goes out: stop if cancelled, wait if the bandwidth cap says
         so, and hash it when a content digest is kept."""
         self.check()
         if self.rate:
-            with self.lock:
+            with self.lock:  # each block leaves at the end of its own slot, the first one too
                 now = time.monotonic()
-                start = max(self.next_free, now)
-                self.next_free = start + len(block) / self.rate
-            if start > now:
-                self.sleep(start - now)
-                self.check()
+                self.next_free = max(self.next_free, now) + len(block) / self.rate
+                leave = self.next_free
+            if leave > now:
+                self.pause(leave - now)
         if self.digest is not None:
             self.digest.feed(offset, block)
+
+    def ended(self, part: Hashable) -> None:
+        """Every byte of ``part`` went out (its answer may still be lost)."""
+        with self.lock:
+            self.fully_sent.add(part)
 
     def sent(self, part: Hashable, size: int) -> None:
         with self.lock:
@@ -136,4 +154,8 @@ class Transfer:
             return
         if final or done - self.reported >= MIB:
             self.reported = done
-            self.listener(done, self.total)
+            try:
+                self.listener(done, self.total)
+            except Exception as exc:  # raised to the caller as it is, once the request is abandoned
+                self.failure = exc
+                raise Cancelled("the progress listener raised an error") from None

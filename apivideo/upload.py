@@ -16,11 +16,12 @@ from apivideo.exceptions import (
     ApiException,
     ApiValueError,
     ForbiddenException,
+    NotFoundException,
     UnauthorizedException,
     UploadCancelled,
     UploadError,
 )
-from apivideo.multipart import BLOCK, MultipartBody, Source, SourceChangedError
+from apivideo.multipart import BLOCK, MultipartBody, Source, SourceError
 from apivideo.options import CALL_OPTIONS, RETURN_FORM, as_requested
 from apivideo.transfer import Cancelled, Transfer
 
@@ -34,8 +35,8 @@ if TYPE_CHECKING:
 Answer = Tuple[Any, Any]
 PART_OPTIONS = CALL_OPTIONS | {"cancel", "max_bandwidth"}  # what one part of a progressive session accepts
 Lookups = Tuple[Callable[..., Any], ...]
-STOPS = (ApiException, SourceChangedError, Cancelled)  # what stops an upload part way (a mistake in the call is
-# raised as is)
+STOPS = (ApiException, SourceError, Cancelled)  # what stops an upload part way (a mistake in the call is raised
+# as is)
 
 
 def send_file(
@@ -63,9 +64,17 @@ def send_file(
             raise ApiValueError(f"{op.name}() argument 'file': the file is empty; nothing to upload")
         if size > client.configuration.chunk_size or options.get("resume") or options.get("journal"):
             return job.run()
-        job.transfer.check()
-        answer = client.send(job.request_for(0, size, whole=True), job.sending)  # one request: nothing partial
-        job.transfer.acknowledged(0, size)
+        try:
+            job.transfer.check()
+            answer = client.send(job.request_for(0, size, whole=True), job.sending)  # one request: nothing partial
+            job.transfer.acknowledged(0, size)
+        except STOPS as exc:
+            rescued = job.rescue(exc, 0)
+            if rescued is None:
+                if isinstance(exc, ApiException) and not job.transfer.failure:
+                    raise  # one request, refused or lost: the API's own error, nothing partial to resume
+                raise job.stopped(exc) from exc
+            answer = rescued
         return as_requested(answer, options)
     finally:
         if opened:
@@ -90,6 +99,7 @@ class ChunkedUpload:
             options.get("digest"),
         )  # fmt: skip
         self.entry: Optional[JournalEntry] = None
+        self.from_journal = False  # whether the video id came from the journal
         self.done = 0
         self.parts = 0
         self.lock = threading.Lock()
@@ -131,6 +141,12 @@ class ChunkedUpload:
         chunk = self.client.configuration.chunk_size
         plan = [(offset, min(chunk, size - offset)) for offset in range(0, size, chunk)]
         self.entry = _open_journal(self.client, self.options.get("journal"), self.source, chunk, self.name)
+        todo: List[Tuple[int, int]] = []
+        if self.entry is not None and self.entry.uploaded_video and self.video_id is None:
+            self.video_id = self.entry.uploaded_video  # this very content was uploaded by an earlier run
+            self.entry.release()
+            self.done = size
+            return as_requested((self.finished(), _Done()), self.options)
         try:
             continuing = self.entry is not None and self.adopt_journal(self.entry)
             todo = self.missing(plan) if self.options.get("resume") or continuing else plan
@@ -154,11 +170,18 @@ class ChunkedUpload:
             if len(plan) > 1 and self.options.get("verify", True) is not False:
                 self.verify()  # (one request carrying the whole file needs no proof beyond its answer)
         except STOPS as exc:
-            if self.entry is not None:
-                self.entry.release()
-            if self.video_id is None:
-                raise  # the request that creates the video failed: nothing to continue
-            raise self.stopped(exc) from exc
+            rescued = self.rescue(exc, last[0]) if todo else None
+            if rescued is not None:
+                answer = rescued
+            else:
+                if self.entry is not None:
+                    if isinstance(exc, NotFoundException) and self.from_journal:
+                        self.entry.forget()  # its video is gone: the next run starts a new one
+                    else:
+                        self.entry.release()
+                if self.video_id is None and not isinstance(exc, Cancelled):
+                    raise  # the request that creates the video failed: nothing to continue
+                raise self.stopped(exc) from exc
         except BaseException:
             if self.entry is not None:
                 self.entry.release()
@@ -180,6 +203,7 @@ class ChunkedUpload:
         if self.video_id is None and entry.video_id:
             self.video_id = entry.video_id
             self.form["videoId"] = entry.video_id
+            self.from_journal = True
             return True
         if self.video_id is not None and entry.video_id == self.video_id:
             return bool(entry.acknowledged)
@@ -303,11 +327,29 @@ class ChunkedUpload:
         )  # fmt: skip
 
     def finished(self) -> Video:
-        self.transfer.acknowledged(None, 0)
-        if self.entry is not None:
+        """The video, once the server holds the whole file (without a request for a client that cannot read it)."""
+        self.transfer.acknowledged(None, self.size - self.transfer.acked if self.size else 0)
+        if self.entry is not None and self.entry.video_id:
             self.entry.complete()
-        assert self.lookups and self.video_id
-        return self.lookups[1](self.video_id)  # type: ignore[no-any-return]
+        assert self.video_id
+        if self.lookups and self.client.has_credentials:
+            return self.lookups[1](self.video_id)  # type: ignore[no-any-return]
+        return self.request.response.from_wire({"videoId": self.video_id})  # type: ignore[no-any-return]
+
+    def rescue(self, exc: BaseException, last_part: int) -> Optional[Answer]:
+        """An answer when the error hides a complete upload: the server refuses a retried last chunk because it
+        already holds the source, i.e. the answer to the first attempt was lost on the way back. Raises what the
+        progress listener raised, as it is."""
+        if self.transfer.failure is not None:
+            if self.entry is not None:
+                self.entry.release()
+            raise self.transfer.failure
+        title = (getattr(exc, "title", None) or "").lower()
+        sent_before = last_part in self.transfer.resent  # a retry: the first attempt went out whole
+        if getattr(exc, "status", None) == 400 and "already uploaded" in title and self.video_id and sent_before:
+            self.transfer.acknowledged(last_part, 0)
+            return self.finished(), _Done()
+        return None
 
     def stopped(self, exc: BaseException) -> UploadError:
         """The error that says where the upload stopped, what the server holds and how to continue."""
@@ -315,11 +357,17 @@ class ChunkedUpload:
             return exc
         vid = self.video_id
         of = f" of {self.size}" if self.size else ""
-        transient = not isinstance(exc, ApiException) or exc.status is None or exc.status in (408, 429) or (
-            exc.status >= 500
+        transient = isinstance(exc, Cancelled) or (
+            isinstance(exc, ApiException) and (exc.status is None or exc.status in (408, 429) or exc.status >= 500)
         )  # fmt: skip
         advice = ""
-        if vid and transient and self.request.auth:
+        if isinstance(exc, NotFoundException) and self.from_journal:
+            advice = "; that video no longer exists: the journal forgot it, and the next run starts a new video"
+        elif isinstance(exc, SourceError):
+            advice = "; the file cannot be resumed as it is now: upload it again"
+        elif self.size is None and vid and transient:  # a stream: its bytes are gone once read
+            advice = f"; a stream cannot be read again: upload its source again (to video '{vid}' or a new one)"
+        elif vid and transient and self.request.auth:
             advice = f"; call upload('{vid}', file, resume=True) to send only what is missing"
         elif vid and transient:
             advice = (
@@ -327,13 +375,25 @@ class ChunkedUpload:
                 f" (with an API key, upload('{vid}', file, resume=True) sends only what is missing)"
             )
         if isinstance(exc, Cancelled):
-            message = f"upload of video {vid} was cancelled after {self.done}{of} bytes were acknowledged{advice}"
+            what = f"upload of video {vid}" if vid else "upload (before any video was created)"
+            message = f"{what} was cancelled after {self.done}{of} bytes were acknowledged{advice}"
             return UploadCancelled(message, video_id=vid, bytes_acknowledged=self.done, parts_acknowledged=self.parts)
         message = f"upload of video {vid} stopped after {self.done}{of} bytes were acknowledged"
         return UploadError.of(
             exc, f"{message}: {exc}{advice}", video_id=vid, bytes_acknowledged=self.done,
             parts_acknowledged=self.parts,
         )  # fmt: skip
+
+
+class _Done:
+    """Stands for the HTTP answer of an upload that needed no more requests (its return form still applies)."""
+
+    status = 200
+    headers: Dict[str, str] = {}
+    data = b""
+
+    def read(self, amt: Optional[int] = None) -> bytes:
+        return b""
 
 
 def _open_journal(client: ApiClient, journal: Any, source: Source, chunk: int, name: str) -> Optional[JournalEntry]:

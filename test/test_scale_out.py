@@ -118,7 +118,7 @@ def test_a_file_uploaded_from_one_machine_is_skipped_on_another(emu, config, cli
     first = upload_file(client, path, journal=UploadJournal(tmp_path / "machine-a"), skip_existing=True)
     assert first.status == "uploaded" and emu.source_sha256(first.video_id) == sha
     metadata = {m.key: m.value for m in VideosApi(client).get(first.video_id).metadata}
-    assert metadata[FINGERPRINT_KEY].startswith("v1:") and metadata[SHA256_KEY] == sha  # hashed while sent
+    assert metadata[FINGERPRINT_KEY].startswith("v2:") and metadata[SHA256_KEY] == sha  # hashed while sent
     other = apivideo.AuthenticatedApiClient(emu.api_key, configuration=config)  # another machine: its own journal
     with other:
         assert find_uploaded(other, path).video_id == first.video_id
@@ -157,3 +157,18 @@ def test_a_bulk_upload_skips_what_is_already_there(emu, client, tmp_path):
     second = upload_files(client, [folder], skip_existing=True, journal=False)
     assert [r.status for r in first] == ["uploaded"] * 3 and [r.status for r in second] == ["skipped"] * 3
     assert [r.video_id for r in first] == [r.video_id for r in second]
+
+
+def test_a_different_file_with_the_same_key_is_not_taken_for_a_copy(emu, client, tmp_path):
+    """Same size, same first and last MiB, different middle: the key cannot tell them apart, the SHA-256 can."""
+    size = 12 * MIB
+    first = bytearray(size)
+    first[6 * MIB : 6 * MIB + 10] = b"first take"
+    second = bytearray(size)
+    second[6 * MIB + 5 : 6 * MIB + 16] = b"second take"
+    (tmp_path / "take1.mp4").write_bytes(first)
+    (tmp_path / "take2.mp4").write_bytes(second)
+    one = upload_file(client, tmp_path / "take1.mp4", journal=False, skip_existing=True)
+    two = upload_file(client, tmp_path / "take2.mp4", journal=False, skip_existing=True)
+    assert two.status == "uploaded" and two.video_id != one.video_id
+    assert emu.source_sha256(two.video_id) == hashlib.sha256(second).hexdigest()

@@ -397,3 +397,60 @@ def test_sixteen_parallel_parts_discard_no_pooled_connection(emu, client, videos
         api.upload(video_id, data)
     assert emu.source_sha256(video_id) == _sha(data)
     assert not [r for r in caplog.records if "pool is full" in r.getMessage()]
+
+
+# --------------------------------------------------------------------------- found by an outside review
+
+
+def test_an_answer_that_closes_the_connection_leaves_no_dead_socket_in_the_pool(emu, videos):
+    emu.inject("raw", status=200, body=b'{"data": [], "pagination": {"links": []}}', path="/videos",
+               headers={"Connection": "close"})  # fmt: skip
+    for _ in range(3):
+        assert videos.list().data == []
+
+
+def test_a_deeply_nested_problem_document_is_redacted_without_recursion(emu, videos, token):
+    body = b'{"title": "' + token.encode() + b'", "a":' + b'{"a":' * 600 + b"1" + b"}" * 601
+    emu.inject("raw", status=400, body=body, path="/upload")
+    with pytest.raises(apivideo.BadRequestException) as info:
+        videos.upload_with_upload_token(token, b"data")
+    assert token not in _everything_about(info.value)
+
+
+def test_bytes_still_in_the_write_buffer_are_uploaded(emu, videos, tmp_path):
+    data = _data(CHUNK + 10, seed=20)
+    with open(tmp_path / "fresh.mp4", "w+b") as f:
+        f.write(data)  # not flushed: part of it is still in Python's buffer
+        video_id = videos.create(VideoCreationPayload(title="unflushed")).video_id
+        videos.upload(video_id, f)
+    assert emu.source_sha256(video_id) == _sha(data)
+
+
+def test_a_progress_listener_that_raises_stops_the_upload_with_its_own_error(emu, videos):
+    video_id = videos.create(VideoCreationPayload(title="listener")).video_id
+
+    def listener(done, total):
+        raise BrokenPipeError("stdout was closed")
+
+    with pytest.raises(BrokenPipeError):
+        videos.upload(video_id, _data(2 * CHUNK + 1), _progress_listener=listener, _request_timeout=(5, 5))
+
+
+def test_cancelling_a_one_request_upload_raises_upload_cancelled(emu, videos):
+    import threading
+
+    stop = threading.Event()
+    stop.set()
+    video_id = videos.create(VideoCreationPayload(title="cancelled"))
+    with pytest.raises(apivideo.UploadCancelled):
+        videos.upload(video_id.video_id, b"small", cancel=stop)
+
+
+def test_local_read_errors_are_not_taken_for_network_errors(emu, videos, tmp_path, sleeps):
+    path = tmp_path / "write-only.mp4"
+    path.write_bytes(b"x" * 100)
+    video_id = videos.create(VideoCreationPayload(title="unreadable")).video_id
+    emu.clear_requests()
+    with open(path, "ab") as f, pytest.raises(apivideo.OpenApiException) as info:
+        videos.upload(video_id, f)
+    assert not isinstance(info.value, apivideo.ApiConnectionException) and sleeps == []
