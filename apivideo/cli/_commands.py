@@ -172,7 +172,7 @@ def cmd_tokens_delete(ctx: Context) -> int:
     if ctx.args.json:
         print_json({"token": ctx.args.upload_token, "deleted": True})
     else:
-        note(f"deleted upload token {ctx.args.upload_token}")
+        note("deleted the upload token")
     return EXIT_OK
 
 

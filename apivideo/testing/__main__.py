@@ -50,7 +50,7 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
         f"\n  {prog} --enforce-rate-limits --rate-limit read=10 --rate-limit-window 5",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
+    parser.add_argument("--port", type=_port, default=0, help="port on 127.0.0.1 (default: a free one)")
     parser.add_argument("--api-key", default=None, help="API key to accept (default: emulator-api-key)")
     parser.add_argument("--sink", action="store_true", help="hash uploads without storing them")
     limits = parser.add_argument_group("rate limits (sent as X-RateLimit-* headers on every answer)")
@@ -85,6 +85,16 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
         help=f"requests kept in the request log (default: {DEFAULT_LOG_LIMIT})",
     )
     return parser
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"expected a port number from 0 to 65535, got {text!r}")
+    return port
 
 
 def main(argv: list[str] | None = None, prog: str = "python -m apivideo.testing") -> int:

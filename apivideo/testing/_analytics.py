@@ -357,7 +357,7 @@ def metrics_over_time(ctx: Ctx) -> Result:
         raise _query_error("interval", 'The interval must be one of "minute", "hour", "day".')
     if interval is None:
         interval = "hour" if q.end - q.start <= timedelta(days=2) else "day"
-    if interval == "minute" and q.end - q.start > MAX_MINUTE_SPAN:
+    if interval == "minute" and q.end - q.start > MAX_MINUTE_SPAN:  # the spec's error: "longer than 60 minutes"
         raise _query_error("interval", 'With the "minute" interval, the timeframe must not exceed 60 minutes.')
     step = INTERVALS[interval]
     t = int(q.start.timestamp()) // step * step

@@ -41,6 +41,7 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
     block_on_close = False
+    request_queue_size = 128  # many clients connecting at once are accepted, not made to retry
 
     def __init__(self, addr: Any, emulator: Emulator):
         self.emulator = emulator

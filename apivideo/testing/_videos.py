@@ -34,7 +34,7 @@ router = Router()
 CDN = "https://cdn.emulator.api.video"
 EMBED = "https://embed.emulator.api.video"
 DISCARD_DAYS = 90
-MAX_TOKEN_TTL = 604800
+MAX_TOKEN_TTL = 2147483647  # the spec's upper bound
 
 
 # --- auth ----------------------------------------------------------------------------
