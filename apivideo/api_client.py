@@ -145,7 +145,7 @@ class ApiClient:
         key = (host, cfg.allow_insecure_http)
         if self._checked_host == key:
             return
-        if host.startswith("http://") and not _is_loopback(host) and not cfg.allow_insecure_http:
+        if host.startswith("http://") and not is_loopback(host) and not cfg.allow_insecure_http:
             raise ApiValueError(
                 f"refusing to send credentials over plain http to {host}; use https, or allow it explicitly"
                 " with Configuration(allow_insecure_http=True)"
@@ -475,7 +475,7 @@ def _decode(resp: Any, response: Any, label: str) -> Any:
     )  # fmt: skip
 
 
-def _is_loopback(url: str) -> bool:
+def is_loopback(url: str) -> bool:
     """True for http://127.x.y.z, http://localhost and http://[::1], with an optional port and nothing else."""
     authority = url.split("://", 1)[-1]
     for end in "/?#":

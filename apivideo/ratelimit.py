@@ -47,6 +47,7 @@ class _Budget:
 
 Key = Tuple[str, int]  # (bucket, limit): routes announcing the same limit in one bucket share a budget
 _MAX_BUDGETS = 32
+_ROOMY = 64  # a budget with more requests left than this is counted without taking the lock
 
 
 class RateLimits:
@@ -72,6 +73,11 @@ class RateLimits:
         longer than ``max_wait`` raises :class:`TooManyRequestsException` at once, without sending anything."""
         if not self._budgets or request.bucket in _NOT_PACED:
             return  # nothing announced yet: nothing to wait for
+        key = self._routes.get(request.label)
+        budget = self._budgets.get(key) if key is not None else None
+        if budget is not None and budget.remaining > _ROOMY:  # far from the limit: no lock for threads to share
+            budget.remaining -= 1  # (a count off by one between threads is corrected by the next answer)
+            return
         while True:
             with self._lock:
                 key = self._key(request)
@@ -120,6 +126,13 @@ class RateLimits:
         limit, remaining, resets_in = parsed
         now = time.monotonic()
         key = (str(request.bucket), limit)
+        budget = self._budgets.get(key)
+        if (
+            budget is not None and remaining > _ROOMY and self._routes.get(request.label) == key
+            and abs(now + resets_in - budget.reset_at) < 1.0
+        ):  # fmt: skip
+            budget.remaining = min(budget.remaining, remaining)  # far from the limit, same window: no lock
+            return
         with self._lock:
             previous = self._routes.get(request.label)
             self._routes[request.label] = key

@@ -128,8 +128,8 @@ class ChunkedUpload:
                     self.form["videoId"] = self.video_id
                     if self.entry is not None:
                         self.entry.record_video(self.video_id)
-            if self.entry is not None:
-                self.entry.record(offset, length)
+            if self.entry is not None and not self.client.has_credentials:
+                self.entry.record(offset, length)  # (a client that can read the status resumes from the server's)
         self.transfer.acknowledged(offset, length)
         return answer
 

@@ -7,7 +7,7 @@ import threading
 import time
 
 import pytest
-import urllib3
+from _raw_emulator import RawClient, as_json
 
 from apivideo.testing import PRODUCTION_RATE_LIMITS, SANDBOX_RATE_LIMITS, Emulator, rate_limit_bucket
 
@@ -27,30 +27,7 @@ def emu(shared):
     shared.reset()
 
 
-def as_json(payload, headers=None):
-    """Request arguments sending ``payload`` as JSON (urllib3 1.26 has no ``json=``)."""
-    headers = dict(headers or {}, **{"Content-Type": "application/json"})
-    return {"body": json.dumps(payload).encode(), "headers": headers}
-
-
-class Client:
-    def __init__(self, emu, maxsize=1):
-        self.emu = emu
-        self.http = urllib3.PoolManager(retries=False, timeout=10, maxsize=maxsize)
-        r = self.http.request("POST", emu.host + "/auth/api-key", **as_json({"apiKey": emu.api_key}))
-        self.auth = {"Authorization": "Bearer " + json.loads(r.data)["access_token"]}
-
-    def __call__(self, method, path, payload=None, headers=None, **kw):
-        """``payload`` is sent as JSON; ``body=`` as is."""
-        h = dict(self.auth, **(headers or {}))
-        if payload is not None:
-            kw.update(as_json(payload, headers))
-            headers = kw.pop("headers")
-        return self.http.request(method, self.emu.host + path, headers=h, **kw)
-
-    def upload(self, path, data=b"x"):
-        body, ctype = urllib3.encode_multipart_formdata({"file": ("v.mp4", data)})
-        return self("POST", path, headers={"Content-Type": ctype}, body=body)
+Client = RawClient
 
 
 def limits(r):

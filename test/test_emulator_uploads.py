@@ -10,6 +10,7 @@ import time
 
 import pytest
 import urllib3
+from _raw_emulator import RawClient
 
 from apivideo.testing import Emulator
 
@@ -30,33 +31,7 @@ def emu(shared):
     shared.reset()
 
 
-def as_json(payload, headers=None):
-    """Request arguments sending ``payload`` as JSON (urllib3 1.26 has no ``json=``)."""
-    headers = dict(headers or {}, **{"Content-Type": "application/json"})
-    return {"body": json.dumps(payload).encode(), "headers": headers}
-
-
-class Client:
-    def __init__(self, emu, maxsize=1):
-        self.emu = emu
-        self.http = urllib3.PoolManager(retries=False, timeout=30, maxsize=maxsize)
-        r = self.http.request("POST", emu.host + "/auth/api-key", **as_json({"apiKey": emu.api_key}))
-        self.auth = {"Authorization": "Bearer " + json.loads(r.data)["access_token"]}
-
-    def __call__(self, method, path, payload=None, headers=None, **kw):
-        if payload is not None:
-            kw.update(as_json(payload, headers))
-            headers = kw.pop("headers")
-        return self.http.request(method, self.emu.host + path, headers=dict(self.auth, **(headers or {})), **kw)
-
-    def json(self, method, path, payload=None):
-        r = self(method, path, payload)
-        assert r.status < 300, r.data[:300]
-        return json.loads(r.data)
-
-    def video(self, **fields):
-        return self.json("POST", "/videos", dict({"title": "v"}, **fields))["videoId"]
-
+class Client(RawClient):
     def send(self, vid, data, content_range=None, path=None):
         body, ctype = urllib3.encode_multipart_formdata({"file": ("movie.mp4", data)})
         headers = {"Content-Type": ctype}

@@ -56,11 +56,12 @@ class Context:
     def configuration(self, **extra: Any) -> Configuration:
         """Client settings: the host, plus every ``Arg(setting=...)`` of the command that was given, plus
         ``extra`` (``Configuration`` keywords the command chose)."""
+        from apivideo.api_client import is_loopback
         from apivideo.configuration import Configuration
 
         host = self.host
         insecure = bool(self.args.allow_insecure_http)
-        if host.startswith("http://") and not insecure and not _is_loopback(host):
+        if host.startswith("http://") and not insecure and not is_loopback(host):
             raise UsageError(
                 f"refusing to send credentials over plain http to {host}: use https, or add"
                 " --allow-insecure-http if every network on the way is trusted"
@@ -95,21 +96,3 @@ class Context:
         if self.args.allow_insecure_http:
             options.append("--allow-insecure-http")
         return " ".join(shlex.quote(w) for w in ["apivideo", *options, *words])
-
-
-def _is_loopback(url: str) -> bool:
-    """True for http://127.x.y.z, http://localhost and http://[::1], with an optional port (the SDK's rule)."""
-    authority = url.split("://", 1)[-1]
-    for end in "/?#":
-        authority = authority.split(end, 1)[0]
-    if authority.startswith("["):
-        host, _, port = authority[1:].partition("]")
-        port = port[1:] if port.startswith(":") else port
-    else:
-        host, _, port = authority.partition(":")
-    if port and not port.isdigit():
-        return False
-    if host in ("localhost", "::1"):
-        return True
-    parts = host.split(".")
-    return len(parts) == 4 and parts[0] == "127" and all(p.isdigit() and int(p) < 256 for p in parts)
