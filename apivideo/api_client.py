@@ -23,15 +23,15 @@ from apivideo.exceptions import (
 )
 from apivideo.model_utils import Model
 from apivideo.options import as_requested
-from apivideo.ratelimit import RateLimit, RateLimits
 from apivideo.request import PreparedRequest
 from apivideo.rest import MAX_ERROR_BODY, ConnectionNotEstablished, RESTClientObject, read_error_body
 from apivideo.retry import as_policy, parse_retry_after, retry_delay
-from apivideo.validation import check_header_value
 from apivideo.wire import JSON_HEADERS, encode_json, encode_path_segment, encode_query, query_pairs
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ThreadPoolExecutor
+
+    from apivideo.ratelimit import RateLimit
 
 log = logging.getLogger("apivideo")
 NO_OPTIONS: Mapping[str, Any] = {}
@@ -64,7 +64,7 @@ class ApiClient:
         }
         if header_name is not None:
             self.set_default_header(header_name, header_value or "")
-        self.cookie = None if cookie is None else check_header_value("Cookie", cookie)
+        self.cookie = None if cookie is None else _check_header("Cookie", cookie)
         self.last_response: Any = None
         self._sleep = time.sleep  # replaced in tests so that retries do not wait
         self._start_process_state()
@@ -75,12 +75,14 @@ class ApiClient:
         self._executor: Optional[ThreadPoolExecutor] = None
         self._executor_lock = threading.Lock()
         self._checked_host: Optional[Tuple[str, bool]] = None
+        from apivideo.ratelimit import RateLimits  # with the first client, not at import
+
         self._pacer = RateLimits()
 
     # -- official header helpers ---------------------------------------------------------------
 
     def set_default_header(self, header_name: str, header_value: str) -> None:
-        self.default_headers[header_name] = check_header_value(header_name, header_value)
+        self.default_headers[header_name] = _check_header(header_name, header_value)
 
     def set_application_name(self, application_name: str, application_version: str) -> None:
         """Identify your application to api.video (``AV-Origin-App: name:version``)."""
@@ -201,7 +203,7 @@ class ApiClient:
                     authorization = headers.get("Authorization")
                     if authorization is not None:  # the only header the hook sets; the others were checked
                         hidden = _with_credentials(request.secrets, authorization)
-                        check_header_value("Authorization", authorization)
+                        _check_header("Authorization", authorization)
                 try:
                     resp = self.rest_client.request(request.method, url, headers, request.body, timeout, preload, label)
                 except ApiConnectionException as exc:
@@ -316,7 +318,7 @@ class ApiClient:
             path = path.replace(f"{{{name}}}", encode_path_segment(name, value, label))
         pairs = query_params.items() if isinstance(query_params, Mapping) else (query_params or ())
         query = encode_query(p for name, value in pairs for p in query_pairs(name, value))
-        headers = {k: check_header_value(k, v) for k, v in (header_params or {}).items()}
+        headers = {k: _check_header(k, v) for k, v in (header_params or {}).items()}
         payload: Any = None
         uploads = {k: v for k, v in (files or {}).items() if v not in (None, [])}
         if uploads or post_params:
@@ -408,6 +410,12 @@ def _form_body(files: Mapping[str, Any], fields: Any, label: str) -> Any:
             raise ApiValueError(f"{label}: one file per request, got {len(value)} in {name!r}")
         value = value[0]
     return MultipartBody.for_file(value, name, fields)
+
+
+def _check_header(name: str, value: str) -> str:
+    from apivideo.validation import check_header_value  # loaded on first use: importing the SDK stays cheap
+
+    return check_header_value(name, value)
 
 
 def _merge_headers(headers: Dict[str, str], extra: Mapping[str, str]) -> None:
