@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import bz2
 import gzip
-import hashlib
 import io
 import json
 import lzma
@@ -15,6 +14,8 @@ import signal
 import traceback
 
 import pytest
+from _content import sample as _data
+from _content import sha as _sha
 
 import apivideo
 from apivideo.api.upload_tokens_api import UploadTokensApi
@@ -28,13 +29,6 @@ CHUNK = 5 * MIB
 SOURCE = r"/videos/[^/]+/source$"
 
 
-def _data(size: int, seed: int = 3) -> bytes:
-    block = hashlib.sha256(str(seed).encode()).digest() * 2048
-    return (block * (size // len(block) + 1))[:size]
-
-
-def _sha(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ move a whole library: the journal, the integrity check, cancel, the bandwidth ca
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -11,6 +10,8 @@ import threading
 import time
 
 import pytest
+from _content import sample as _data
+from _content import sha as _sha
 
 import apivideo
 from apivideo.api.upload_tokens_api import UploadTokensApi
@@ -25,13 +26,6 @@ CHUNK = 5 * MIB
 SOURCE = r"/videos/[^/]+/source$"
 
 
-def _data(size: int, seed: int = 1) -> bytes:
-    block = hashlib.sha256(str(seed).encode()).digest() * 2048
-    return (block * (size // len(block) + 1))[:size]
-
-
-def _sha(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 def _write(path, data: bytes) -> str:

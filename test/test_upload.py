@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 import io
 import os
 
 import pytest
+from _content import sample as _data
+from _content import sha as _sha
 
 import apivideo
 from apivideo.api.upload_tokens_api import UploadTokensApi
@@ -18,13 +19,6 @@ MIB = 1024 * 1024
 CHUNK = 5 * MIB  # the test configuration's chunk size (the API's minimum)
 
 
-def _data(size: int, seed: int = 1) -> bytes:
-    block = hashlib.sha256(str(seed).encode()).digest() * 2048  # 64 KiB of non-repeating-looking bytes
-    return (block * (size // len(block) + 1))[:size]
-
-
-def _sha(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 @pytest.fixture
