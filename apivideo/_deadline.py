@@ -1,95 +1,281 @@
-"""Connections whose answer must arrive within the read timeout *in total*.
+"""Timeouts kept by a watchdog instead of by socket timeouts.
 
-A socket timeout restarts with every byte received, so a server that drips its status line, headers or body one
-byte at a time could hold a caller for hours. These connection classes read the answer through a reader that
-shrinks the socket timeout to the time left, and fails once the whole answer took longer than the read timeout.
+A socket with a timeout makes CPython poll before every send and every receive, and each of those system calls
+lets go of the GIL: threads sharing a client then spend their time handing the GIL to one another. Here the socket
+blocks once connected, like a socket without any timeout, and each client's :class:`Watchdog` keeps the deadlines.
+When one passes, it shuts the socket down: the blocked send or receive returns at once, and the connection turns
+that into the ``socket.timeout`` urllib3 reports as a timeout.
+
+The deadlines are the ones a caller expects:
+
+- connecting (and the TLS handshake): the connect timeout, as a socket timeout (this happens once per connection);
+- sending: each piece of the request (the headers, each block of an upload) within the connect timeout, as
+  urllib3 does; the time between pieces (a bandwidth cap pausing) does not count;
+- the answer, status line to last byte, within the read timeout *in total*. A socket timeout restarts with every
+  byte received, so a server dripping its answer a byte at a time could hold a caller for hours; here it cannot.
+
+A client's watchdog thread starts with its first request and ends when the client is closed.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
 import socket
+import threading
 import time
-from typing import Any
+from functools import partial
+from typing import Any, Dict, Optional, Set
 
 import urllib3
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 _URLLIB3_2 = not str(getattr(urllib3, "__version__", "2")).startswith("1.")
+_NEVER = float("inf")
 
 
-class _DeadlineReader(io.RawIOBase):
-    """Raw reads from a socket file that stop at a fixed deadline (monotonic clock)."""
+class _Exchange:
+    """One request and its answer on one connection: the deadline of what is under way (``_NEVER`` between the
+    pieces of a request), and the claim that whichever finishes first, the caller or the watchdog, takes."""
 
-    def __init__(self, raw: Any, sock: Any, deadline: float) -> None:
+    __slots__ = ("deadline", "sock", "claim", "fired")
+
+    def __init__(self, sock: Any) -> None:
+        self.deadline = _NEVER
+        self.sock = sock
+        self.claim = [True]  # list.pop and list.clear are atomic: exactly one side gets it
+        self.fired = False  # the watchdog took the claim and shut the socket down
+
+
+class Watchdog:
+    """Keeps the deadlines of one client's exchanges; its thread runs only while the client is in use.
+
+    Arming and finishing an exchange takes no lock and makes no system call: the thread is woken only when a new
+    deadline falls before the time it already means to look again (which happens when it is idle, or for a timeout
+    shorter than any it has seen).
+    """
+
+    def __init__(self) -> None:
+        self._armed: Set[_Exchange] = set()
+        self._cond = threading.Condition(threading.Lock())
+        self._thread: Optional[threading.Thread] = None
+        self._wake_at = _NEVER  # when the thread looks again; _NEVER while it scans or is idle
+        self._longest_sleep = _NEVER  # the shortest timeout seen: no deadline can fall between two looks
+        self._closing = False
+
+    def arm(self, sock: Any) -> _Exchange:
+        exchange = _Exchange(sock)
+        self._armed.add(exchange)
+        return exchange
+
+    def extend(self, exchange: _Exchange, span: Optional[float]) -> None:
+        """``span`` seconds from now for what starts now (None: no limit)."""
+        if span is None:
+            exchange.deadline = _NEVER
+            return
+        deadline = exchange.deadline = time.monotonic() + span
+        if deadline < self._wake_at:
+            self._wake(span)
+
+    def finish(self, exchange: _Exchange) -> None:
+        """The exchange is over (its answer read, or its connection back in the pool)."""
+        exchange.claim.clear()  # atomic too; the watchdog may have fired meanwhile
+        self._armed.discard(exchange)
+
+    def close(self) -> None:
+        """Let the thread end once no exchange is under way (at once, in the usual case)."""
+        with self._cond:
+            self._closing = True
+            thread = self._thread
+            self._cond.notify()
+        if thread is not None and thread is not threading.current_thread() and not self._armed:
+            thread.join(1.0)
+
+    def _wake(self, span: float) -> None:
+        with self._cond:
+            self._closing = False
+            self._longest_sleep = min(self._longest_sleep, span)
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="apivideo-deadlines", daemon=True)
+                self._thread.start()
+            self._cond.notify()
+
+    def _run(self) -> None:
+        with self._cond:
+            while True:
+                self._wake_at = _NEVER  # a deadline set while this looks wakes it again
+                now = time.monotonic()
+                earliest = _NEVER
+                for exchange in list(self._armed):
+                    deadline = exchange.deadline
+                    if deadline <= now:
+                        self._fire(exchange)
+                    elif deadline < earliest:
+                        earliest = deadline
+                if not self._armed:
+                    if self._closing:
+                        self._thread = None
+                        return
+                    self._cond.wait()
+                    continue
+                self._wake_at = min(earliest, now + self._longest_sleep)
+                self._cond.wait(self._wake_at - now)
+
+    def _fire(self, exchange: _Exchange) -> None:
+        self._armed.discard(exchange)
+        try:
+            exchange.claim.pop()
+        except IndexError:
+            return  # it finished meanwhile
+        exchange.fired = True
+        sock = exchange.sock
+        while not isinstance(sock, socket.socket) and hasattr(sock, "socket"):
+            sock = sock.socket  # urllib3's TLS-in-TLS transport wraps the real socket
+        # The plain socket's shutdown, even on a TLS socket: it wakes the blocked call without touching the TLS
+        # state another thread is using. It fails only on a socket already closed.
+        with contextlib.suppress(OSError, TypeError):
+            socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+
+def _timed_out(what: str) -> socket.timeout:
+    return socket.timeout(f"the {what} did not complete within the timeout")
+
+
+class _AnswerReader(io.RawIOBase):
+    """Raw reads of an answer: once the watchdog has fired, the end of the stream it caused is a timeout."""
+
+    def __init__(self, raw: Any, exchange: _Exchange, watchdog: Watchdog) -> None:
         super().__init__()
         self._raw = raw  # the socket's own SocketIO: it keeps the socket open until this file is closed
-        self._sock = sock
-        self._deadline = deadline
+        self._exchange = exchange
+        self._watchdog = watchdog
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer: Any) -> int:
-        left = self._deadline - time.monotonic()
-        if left <= 0:
-            raise socket.timeout("the answer did not arrive within the read timeout")
-        self._sock.settimeout(left)
-        return int(self._raw.readinto(buffer) or 0)
+        exchange = self._exchange
+        try:
+            count = self._raw.readinto(buffer)
+        except OSError:
+            if exchange.fired:
+                raise _timed_out("answer") from None
+            raise
+        if not count and exchange.fired:
+            raise _timed_out("answer")
+        return int(count or 0)
 
     def close(self) -> None:
-        self._raw.close()
+        if not self.closed:
+            self._watchdog.finish(self._exchange)  # http.client closes the file once the answer is read
+            self._raw.close()
         super().close()
 
 
 class _AnswerSocket:
-    """Stands in for the connection's socket while the answer is parsed: ``makefile`` gives a deadline reader."""
+    """Stands in for the connection's socket while the answer is parsed: ``makefile`` gives the answer reader."""
 
-    def __init__(self, sock: Any, deadline: float) -> None:
+    def __init__(self, sock: Any, exchange: _Exchange, watchdog: Watchdog) -> None:
         self._sock = sock
-        self._deadline = deadline
+        self._exchange = exchange
+        self._watchdog = watchdog
 
     def makefile(self, mode: str = "rb", *args: Any, **kwargs: Any) -> io.BufferedReader:
         raw = self._sock.makefile("rb", buffering=0)
-        return io.BufferedReader(_DeadlineReader(raw, self._sock, self._deadline))
+        return io.BufferedReader(_AnswerReader(raw, self._exchange, self._watchdog))
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._sock, name)
 
 
-class _DeadlineMixin:
+class _WatchedMixin:
     sock: Any
     timeout: Any
 
+    def __init__(self, *args: Any, watchdog: Optional[Watchdog] = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._watchdog = watchdog if watchdog is not None else Watchdog()
+        self._exchange: Optional[_Exchange] = None
+        self._send_span: Optional[float] = None
+
+    def request(self, *args: Any, **kwargs: Any) -> Any:
+        span = self.timeout  # urllib3 has just set the connect timeout here
+        if self.sock is None:  # connect now, as http.client would on the first send: under the connect timeout
+            self.connect()  # type: ignore[attr-defined]
+        self._send_span = span if isinstance(span, (int, float)) else None
+        self._exchange = self._watchdog.arm(self.sock)
+        self.timeout = None  # urllib3 2 applies it to the socket next: the socket blocks from here on
+        if not _URLLIB3_2:
+            self.sock.settimeout(None)
+        return super().request(*args, **kwargs)  # type: ignore[misc]
+
+    def send(self, data: Any) -> None:
+        exchange = self._exchange
+        if exchange is None:
+            return super().send(data)  # type: ignore[misc,no-any-return]
+        self._watchdog.extend(exchange, self._send_span)
+        try:
+            super().send(data)  # type: ignore[misc]
+        except OSError:
+            if exchange.fired:
+                raise _timed_out("request") from None
+            raise
+        finally:
+            exchange.deadline = _NEVER  # a pause between two pieces is not the network's
+
     def getresponse(self, *args: Any, **kwargs: Any) -> Any:
         sock = self.sock
-        # The read timeout: urllib3 2 keeps it in ``timeout`` until it applies it; 1.26 sets it on the socket.
-        budget = self.timeout if _URLLIB3_2 else (sock.gettimeout() if sock is not None else None)
-        if sock is None or not isinstance(budget, (int, float)):
+        exchange = self._exchange
+        if sock is None or exchange is None or args or kwargs:  # urllib3 1.26 first tries buffering=True: refused
             return super().getresponse(*args, **kwargs)  # type: ignore[misc]
-        stand_in = self.sock = _AnswerSocket(sock, time.monotonic() + budget)
+        # The read timeout: urllib3 2 keeps it in ``timeout`` until it applies it; 1.26 has set it on the socket.
+        budget = self.timeout if _URLLIB3_2 else sock.gettimeout()
+        if _URLLIB3_2:
+            self.timeout = None
+        else:
+            sock.settimeout(None)
+        self._watchdog.extend(exchange, budget if isinstance(budget, (int, float)) else None)
+        stand_in = self.sock = _AnswerSocket(sock, exchange, self._watchdog)
         try:
-            return super().getresponse(*args, **kwargs)  # type: ignore[misc]
+            return super().getresponse()  # type: ignore[misc]
         finally:
             if self.sock is stand_in:  # unless http.client closed the connection meanwhile (Connection: close)
                 self.sock = sock
 
+    def finish_exchange(self) -> None:
+        exchange = self._exchange
+        if exchange is not None:
+            self._exchange = None
+            self._watchdog.finish(exchange)
 
-class DeadlineHTTPConnection(_DeadlineMixin, HTTPConnection):
+
+class WatchedHTTPConnection(_WatchedMixin, HTTPConnection):
     pass
 
 
-class DeadlineHTTPSConnection(_DeadlineMixin, HTTPSConnection):
+class WatchedHTTPSConnection(_WatchedMixin, HTTPSConnection):
     pass
 
 
-class DeadlineHTTPConnectionPool(HTTPConnectionPool):
-    ConnectionCls = DeadlineHTTPConnection
+class _WatchedPoolMixin:
+    def _put_conn(self, conn: Any) -> None:
+        if conn is not None:
+            conn.finish_exchange()  # back in the pool: nothing of it is under way any more
+        super()._put_conn(conn)  # type: ignore[misc]
 
 
-class DeadlineHTTPSConnectionPool(HTTPSConnectionPool):
-    ConnectionCls = DeadlineHTTPSConnection
+class WatchedHTTPConnectionPool(_WatchedPoolMixin, HTTPConnectionPool):
+    ConnectionCls = WatchedHTTPConnection
 
 
-POOL_CLASSES = {"http": DeadlineHTTPConnectionPool, "https": DeadlineHTTPSConnectionPool}
+class WatchedHTTPSConnectionPool(_WatchedPoolMixin, HTTPSConnectionPool):
+    ConnectionCls = WatchedHTTPSConnection
+
+
+def pool_classes(watchdog: Watchdog) -> Dict[str, Any]:
+    """``PoolManager.pool_classes_by_scheme`` for pools whose connections ``watchdog`` keeps."""
+    return {
+        "http": partial(WatchedHTTPConnectionPool, watchdog=watchdog),
+        "https": partial(WatchedHTTPSConnectionPool, watchdog=watchdog),
+    }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import socket
 from typing import Any, Iterable, Mapping, Optional, Tuple, Union
 
 import urllib3
@@ -66,6 +67,9 @@ class RESTResponse:
         return data if amt is None else data[:amt]
 
 
+_SOCKET_TIMEOUTS = (TimeoutError, socket.timeout)  # two classes before Python 3.10
+
+
 class ConnectionNotEstablished(ApiConnectionException):
     """The request never reached the server (refused, DNS, connect timeout): always safe to retry."""
 
@@ -76,11 +80,12 @@ class RESTClientObject:
     def __init__(self, configuration: Configuration, pools_size: Optional[int] = None) -> None:
         self.configuration = configuration
         self._pools_size = pools_size
+        self._watchdog: Any = None
         self.pool_manager = self._new_pool_manager()
         self._default_timeout = (0.0, 0.0, urllib3.Timeout())
 
     def _new_pool_manager(self) -> urllib3.PoolManager:
-        from apivideo._deadline import POOL_CLASSES
+        from apivideo._deadline import Watchdog, pool_classes
         from apivideo.configuration import MAX_UPLOAD_CONCURRENCY
         from apivideo.logs import hide_tokens_in_urllib3_logs
 
@@ -106,7 +111,8 @@ class RESTClientObject:
         else:
             manager = urllib3.PoolManager(**kwargs)
         hide_tokens_in_urllib3_logs()
-        manager.pool_classes_by_scheme = POOL_CLASSES  # the whole answer within the read timeout
+        self._watchdog = Watchdog()  # keeps the timeouts: see apivideo/_deadline.py
+        manager.pool_classes_by_scheme = pool_classes(self._watchdog)
         return manager
 
     def timeout_for(self, request_timeout: TimeoutArg) -> urllib3.Timeout:
@@ -164,6 +170,8 @@ class RESTClientObject:
         except SSLError as exc:
             raise ApiConnectionException(f"TLS error: {_reason(exc, 'handshake failed')}", route=route) from exc
         except (ProtocolError, HTTPError, OSError) as exc:
+            if any(isinstance(cause, _SOCKET_TIMEOUTS) for cause in (exc, exc.__context__, *exc.args)):
+                raise ApiTimeoutException("timed out sending the request", route=route) from exc
             raise ApiConnectionException(_reason(exc, "connection error"), route=route) from exc
         except ValueError as exc:
             if isinstance(exc, OpenApiException):
@@ -179,6 +187,7 @@ class RESTClientObject:
         for pool in pools:
             if pool is not None:
                 pool.close()
+        self._watchdog.close()
 
     def after_fork(self) -> None:
         """In a child process: forget the parent's connections without closing them (they are the parent's; a

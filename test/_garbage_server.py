@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import socket
+import ssl
 import threading
 import time
 from typing import Callable, List, Optional
@@ -27,8 +28,15 @@ MAX_REQUEST_BODY = 16 * 1024 * 1024
 class GarbageServer:
     """Serve ``script`` to every connection until :meth:`stop` (bounded: at most ``max_connections``)."""
 
-    def __init__(self, script: Script, max_connections: int = 50, io_timeout: float = 10.0) -> None:
+    def __init__(
+        self, script: Script, max_connections: int = 50, io_timeout: float = 10.0, *,
+        tls: Optional[ssl.SSLContext] = None, read_body: bool = True,
+    ) -> None:  # fmt: skip
+        """``tls``: serve https with this server context. ``read_body=False``: read the request head only, and
+        never the body (a server that has stopped reading)."""
         self.script = script
+        self.tls = tls
+        self.read_body = read_body
         self.max_connections = max_connections
         self.io_timeout = io_timeout
         self.stopped = threading.Event()
@@ -42,7 +50,7 @@ class GarbageServer:
         self._sock.listen(16)
         self._sock.settimeout(0.1)
         self.port = self._sock.getsockname()[1]
-        self.host = f"http://127.0.0.1:{self.port}"
+        self.host = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
         self._acceptor = threading.Thread(target=self._accept_loop, name="garbage-server", daemon=True)
 
     def start(self) -> GarbageServer:
@@ -88,7 +96,12 @@ class GarbageServer:
 
     def _serve(self, conn: socket.socket) -> None:
         try:
-            head = _read_request(conn)
+            if self.tls is not None:
+                tls_conn = self.tls.wrap_socket(conn, server_side=True)
+                with self._lock:  # stop() shuts the TLS socket down from now on
+                    self._conns[self._conns.index(conn)] = tls_conn
+                conn = tls_conn
+            head = _read_request(conn, self.read_body)
             if head is None:
                 return
             with self._lock:
@@ -110,7 +123,7 @@ class GarbageServer:
                     self._conns.remove(conn)
 
 
-def _read_request(conn: socket.socket) -> Optional[bytes]:
+def _read_request(conn: socket.socket, read_body: bool = True) -> Optional[bytes]:
     buf = b""
     while b"\r\n\r\n" not in buf:
         if len(buf) > MAX_REQUEST_HEAD:
@@ -120,6 +133,8 @@ def _read_request(conn: socket.socket) -> Optional[bytes]:
             return None
         buf += data
     head, _, rest = buf.partition(b"\r\n\r\n")
+    if not read_body:
+        return head
     length = 0
     for line in head.split(b"\r\n")[1:]:
         name, _, value = line.partition(b":")

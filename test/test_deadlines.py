@@ -1,0 +1,153 @@
+"""Timeouts hold where socket timeouts used to keep them.
+
+Once connected, the SDK's sockets block like sockets without a timeout (so threads sharing a client do not hand
+the GIL to one another around every send and receive), and each client's watchdog keeps the deadlines. These
+tests check the deadlines over TLS, on a server that stops reading an upload, between the pieces of a throttled
+upload, for one thread among several, and on a client used again after it was closed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import ssl
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable, Dict, List
+
+import pytest
+from _garbage_server import GarbageServer, drip, fixed, silent
+
+import apivideo
+from apivideo.api.videos_api import VideosApi
+from apivideo.configuration import Configuration
+from apivideo.exceptions import ApiConnectionException, ApiTimeoutException
+from apivideo.model.video_creation_payload import VideoCreationPayload
+
+MIB = 1024 * 1024
+TLS = Path(__file__).parent / "data" / "tls"  # a self-signed certificate for 127.0.0.1, valid until 2126
+READ_TIMEOUT = 1.0
+VIDEO = json.dumps({"videoId": "vi1", "title": "over TLS"}).encode()
+
+
+def _server_tls() -> ssl.SSLContext:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(str(TLS / "cert.pem"), str(TLS / "key.pem"))
+    return context
+
+
+def _timed(fn: Callable[[], Any], limit: float) -> Dict[str, Any]:
+    """Run ``fn`` in a daemon thread for at most ``limit`` seconds: its result or error, and how long it took."""
+    out: Dict[str, Any] = {}
+
+    def target() -> None:
+        started = time.monotonic()
+        try:
+            out["result"] = fn()
+        except Exception as exc:
+            out["error"] = exc
+        out["elapsed"] = time.monotonic() - started
+
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    thread.join(limit)
+    out["hung"] = thread.is_alive()
+    return out
+
+
+@pytest.mark.parametrize(
+    "script",
+    [silent(10), drip(VIDEO, 0.2), drip(VIDEO, 0.2, in_headers=True)],
+    ids=["silent", "drip-body", "drip-headers"],
+)  # fmt: skip
+def test_over_tls_the_whole_answer_must_arrive_within_the_read_timeout(script):
+    with GarbageServer(script, tls=_server_tls()) as server:
+        config = Configuration(host=server.host, ssl_ca_cert=str(TLS / "cert.pem"), retries=0,
+                               read_timeout=READ_TIMEOUT)  # fmt: skip
+        with apivideo.ApiClient(config) as client:
+            outcome = _timed(lambda: VideosApi(client).get("vi1"), READ_TIMEOUT + 3)
+    assert not outcome["hung"]
+    assert isinstance(outcome.get("error"), ApiTimeoutException), outcome
+    assert READ_TIMEOUT - 0.05 <= outcome["elapsed"] < READ_TIMEOUT + 1.5
+    assert "GET /videos/{videoId}" in str(outcome["error"])
+
+
+def test_over_tls_an_answer_in_time_is_read_whole():
+    answer = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s" % (len(VIDEO), VIDEO)
+    with GarbageServer(fixed(answer), tls=_server_tls()) as server:
+        config = Configuration(host=server.host, ssl_ca_cert=str(TLS / "cert.pem"), retries=0, read_timeout=5)
+        with apivideo.ApiClient(config) as client:
+            videos = VideosApi(client)
+            assert [videos.get("vi1").title for _ in range(3)] == ["over TLS"] * 3
+
+
+def test_a_server_that_stops_reading_an_upload_fails_within_the_connect_timeout():
+    """Loopback buffers hold a few MiB: a 40 MiB chunk fills them, and the send then waits on the server."""
+    with GarbageServer(silent(20), read_body=False) as server:
+        config = Configuration(host=server.host, retries=0, connect_timeout=0.5, chunk_size=64 * MIB)
+        with apivideo.ApiClient(config) as client:
+            outcome = _timed(lambda: VideosApi(client).upload("vi1", b"x" * (40 * MIB)), 10)
+    assert not outcome["hung"]
+    error = outcome.get("error")
+    assert isinstance(error, ApiTimeoutException), outcome
+    assert "timed out sending" in str(error)
+    assert outcome["elapsed"] < 5
+
+
+def test_pauses_of_a_bandwidth_cap_do_not_count_against_the_timeouts(emu):
+    """Capped at 1 MiB/s, the upload pauses about a second between its 1 MiB blocks: far longer than the
+    connect timeout that bounds each block's send."""
+    content = bytes(range(256)) * (6 * 1024)  # 1.5 MiB
+    config = Configuration(host=emu.host, connect_timeout=0.25, read_timeout=5)
+    with apivideo.AuthenticatedApiClient(emu.api_key, configuration=config) as client:
+        videos = VideosApi(client)
+        vid = videos.create(VideoCreationPayload(title="capped")).video_id
+        started = time.monotonic()
+        video = videos.upload(vid, content, max_bandwidth=MIB)
+        elapsed = time.monotonic() - started
+    assert video.video_id == vid
+    assert emu.source_sha256(vid) == hashlib.sha256(content).hexdigest()
+    assert elapsed > 0.4  # the cap did pause
+
+
+def test_one_thread_timing_out_leaves_the_threads_sharing_its_client_alone(emu):
+    config = Configuration(host=emu.host, read_timeout=0.5, retries=0)
+    errors: List[BaseException] = []
+    done = [0]
+    with apivideo.AuthenticatedApiClient(emu.api_key, configuration=config) as client:
+        videos = VideosApi(client)
+        slow = videos.create(VideoCreationPayload(title="slow")).video_id
+        emu.inject("latency", delay=2.0, method="GET", path=f"/videos/{slow}")
+
+        def busy() -> None:
+            try:
+                for _ in range(15):
+                    assert videos.list(page_size=5).pagination.items_total == 1
+                    done[0] += 1
+            except BaseException as exc:  # collected, checked below
+                errors.append(exc)
+
+        workers = [threading.Thread(target=busy) for _ in range(4)]
+        for worker in workers:
+            worker.start()
+        outcome = _timed(lambda: videos.get(slow), 5)
+        for worker in workers:
+            worker.join(10)
+        again = videos.get(slow)  # the timed-out connection is not handed out again
+    assert isinstance(outcome.get("error"), ApiTimeoutException), outcome
+    assert outcome["elapsed"] < 0.5 + 1.0
+    assert errors == []
+    assert done[0] == 60
+    assert again.title == "slow"
+
+
+def test_a_client_used_again_after_close_still_keeps_its_deadlines():
+    with GarbageServer(silent(10)) as server:
+        client = apivideo.ApiClient(Configuration(host=server.host, retries=0, read_timeout=0.5))
+        for _ in range(2):
+            outcome = _timed(lambda: VideosApi(client).get("vi1"), 4)
+            client.close()
+            assert not outcome["hung"]
+            assert isinstance(outcome.get("error"), ApiConnectionException)
+            assert outcome["elapsed"] < 0.5 + 1.0
