@@ -75,6 +75,7 @@ class ApiClient:
         self._executor: Optional[ThreadPoolExecutor] = None
         self._executor_lock = threading.Lock()
         self._checked_host: Optional[Tuple[str, bool]] = None
+        self._checked_authorization: Optional[str] = None
         from apivideo.ratelimit import RateLimits  # with the first client, not at import
 
         self._pacer = RateLimits()
@@ -203,7 +204,9 @@ class ApiClient:
                     authorization = headers.get("Authorization")
                     if authorization is not None:  # the only header the hook sets; the others were checked
                         hidden = _with_credentials(request.secrets, authorization)
-                        _check_header("Authorization", authorization)
+                        if authorization != self._checked_authorization:  # checked once per token, not per call
+                            _check_header("Authorization", authorization)
+                            self._checked_authorization = authorization
                 try:
                     resp = self.rest_client.request(request.method, url, headers, request.body, timeout, preload, label)
                 except ApiConnectionException as exc:
@@ -443,8 +446,8 @@ def _cancellable(cancel: Any, sleep: Callable[[float], Any]) -> Callable[[float]
 
 
 # What belongs to one process and is never pickled: connections, threads, locks, budgets, tokens.
-_PROCESS_BOUND = frozenset({"rest_client", "_executor", "_executor_lock", "_checked_host", "_pacer", "last_response",
-                            "_sleep", "_token", "_lock"})  # fmt: skip
+_PROCESS_BOUND = frozenset({"rest_client", "_executor", "_executor_lock", "_checked_host", "_checked_authorization",
+                            "_pacer", "last_response", "_sleep", "_token", "_lock"})  # fmt: skip
 
 
 def _with_credentials(secrets: Tuple[str, ...], authorization: Optional[str]) -> Tuple[str, ...]:

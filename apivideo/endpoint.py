@@ -97,7 +97,7 @@ class Operation(Generic[T]):
     """
 
     __slots__ = ("method", "route", "name", "params", "_response", "auth", "retry_safe", "upload", "lookups",
-                 "options", "_pieces")  # fmt: skip
+                 "options")  # fmt: skip
 
     def __init__(
         self,
@@ -119,7 +119,6 @@ class Operation(Generic[T]):
         self.upload = upload
         self.lookups = lookups
         self.options = UPLOAD_OPTIONS if upload == "chunked" else CALL_OPTIONS
-        self._pieces = _split_route(route)
 
     @property
     def response(self) -> Optional[type[T]]:
@@ -135,8 +134,6 @@ class Operation(Generic[T]):
         """Check the arguments (types unless ``types`` is off; enums, ranges and models when ``rules``) and build the
         request once.
         The file and form fields of an upload are not part of it: the upload strategy makes a body per chunk."""
-        from apivideo.validation import check_argument
-
         segments: Dict[str, str] = {}
         pairs: List[Tuple[str, str]] = []
         body: Any = None
@@ -150,6 +147,8 @@ class Operation(Generic[T]):
                     raise ApiTypeError(f"{self.name}() missing required argument '{p.name}'")
                 continue
             if (types and p.check(value) is not None) or (rules and p.has_rules):
+                from apivideo.validation import check_argument
+
                 check_argument(self.name, p, value, rules, types)
             if p.secret:
                 secrets += (value,)
@@ -159,10 +158,7 @@ class Operation(Generic[T]):
                 pairs.extend(query_pairs(p.wire, value))
             elif p.where == "body":
                 body = encode_json(value)
-        pieces = self._pieces
-        path = pieces[0] if len(pieces) == 1 else "".join(
-            piece if i % 2 == 0 else segments[piece] for i, piece in enumerate(pieces)
-        )  # fmt: skip
+        path = self.route.format_map(segments) if segments else self.route  # each {name} of the route filled
         return PreparedRequest(
             self.method, self.route, path, encode_query(pairs) if pairs else "",
             dict(JSON_HEADERS) if body is not None else None, body, self.response, auth=self.auth,
@@ -175,18 +171,6 @@ class Operation(Generic[T]):
 
     def __repr__(self) -> str:
         return f"Operation({self.method} {self.route} -> {self.name})"
-
-
-def _split_route(route: str) -> List[str]:
-    """``/videos/{videoId}/source`` -> ``["/videos/", "videoId", "/source"]``: literal, name, ..., literal."""
-    pieces: List[str] = []
-    rest = route
-    while "{" in rest:
-        literal, _, rest = rest.partition("{")
-        name, _, rest = rest.partition("}")
-        pieces += [literal, name]
-    pieces.append(rest)
-    return pieces
 
 
 class EndPoint:

@@ -15,6 +15,7 @@ from urllib3.exceptions import (
     ReadTimeoutError,
     SSLError,
 )
+from urllib3.util.retry import Retry
 
 from apivideo.configuration import Configuration
 from apivideo.exceptions import ApiConnectionException, ApiTimeoutException, ApiValueError, OpenApiException
@@ -67,7 +68,10 @@ class RESTResponse:
         return data if amt is None else data[:amt]
 
 
-_SOCKET_TIMEOUTS = (TimeoutError, socket.timeout)  # two classes before Python 3.10
+_SOCKET_TIMEOUTS = (TimeoutError, socket.timeout)
+# urllib3 retries nothing and follows no redirect: the client's own loop decides. (A Retry object is immutable in
+# use; passing one saves urllib3 building it again on every request.)
+_NO_RETRIES = Retry(total=False, redirect=False)  # two classes before Python 3.10
 
 
 class ConnectionNotEstablished(ApiConnectionException):
@@ -146,7 +150,7 @@ class RESTClientObject:
                 url,
                 body=body,
                 headers=headers,
-                retries=False,
+                retries=_NO_RETRIES,
                 redirect=False,
                 timeout=self.timeout_for(timeout),
                 preload_content=False,

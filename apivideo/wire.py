@@ -14,6 +14,8 @@ def encode_path_segment(name: str, value: Any, where: str) -> str:
     text = value if isinstance(value, str) else str(value)
     if not text:
         raise ApiValueError(f"{where}: '{name}' must not be empty")
+    if text.isalnum() and text.isascii():
+        return text  # an id: nothing to encode
     if text in (".", ".."):
         return text.replace(".", "%2E")
     return quote(text, safe="")
