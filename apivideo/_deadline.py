@@ -14,16 +14,19 @@ The deadlines are the ones a caller expects:
 - the answer, status line to last byte, within the read timeout *in total*. A socket timeout restarts with every
   byte received, so a server dripping its answer a byte at a time could hold a caller for hours; here it cannot.
 
-A client's watchdog thread starts with its first request and ends when the client is closed.
+A client's watchdog thread starts with its first request, and ends when the client is closed or after a few idle
+seconds (the next request starts it again).
 """
 
 from __future__ import annotations
 
 import contextlib
 import io
+import os
 import socket
 import threading
 import time
+import weakref
 from functools import partial
 from typing import Any, Dict, Optional, Set
 
@@ -33,6 +36,7 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 _URLLIB3_2 = not str(getattr(urllib3, "__version__", "2")).startswith("1.")
 _NEVER = float("inf")
+IDLE_EXIT = 5.0  # seconds without any call under way before a watchdog thread ends
 
 
 class _Exchange:
@@ -49,7 +53,8 @@ class _Exchange:
 
 
 class Watchdog:
-    """Keeps the deadlines of one client's exchanges; its thread runs only while the client is in use.
+    """Keeps the deadlines of one client's exchanges; its thread runs only while the client is in use (it ends
+    ``IDLE_EXIT`` seconds after the last exchange, or when the client is closed).
 
     Arming and finishing an exchange takes no lock and makes no system call: the thread is woken only when a new
     deadline falls before the time it already means to look again (which happens when it is idle, or for a timeout
@@ -57,26 +62,28 @@ class Watchdog:
     """
 
     def __init__(self) -> None:
-        self._armed: Set[_Exchange] = set()
+        self._armed: Set[_Exchange] = set()  # the exchanges with a deadline
         self._cond = threading.Condition(threading.Lock())
         self._thread: Optional[threading.Thread] = None
         self._wake_at = _NEVER  # when the thread looks again; _NEVER while it scans or is idle
         self._longest_sleep = _NEVER  # the shortest timeout seen: no deadline can fall between two looks
         self._closing = False
-
-    def arm(self, sock: Any) -> _Exchange:
-        exchange = _Exchange(sock)
-        self._armed.add(exchange)
-        return exchange
+        _WATCHDOGS.add(self)
 
     def extend(self, exchange: _Exchange, span: Optional[float]) -> None:
         """``span`` seconds from now for what starts now (None: no limit)."""
         if span is None:
-            exchange.deadline = _NEVER
+            self.pause(exchange)
             return
         deadline = exchange.deadline = time.monotonic() + span
+        self._armed.add(exchange)
         if deadline < self._wake_at:
             self._wake(span)
+
+    def pause(self, exchange: _Exchange) -> None:
+        """Nothing of the exchange is under way for now (between two pieces of a request)."""
+        exchange.deadline = _NEVER
+        self._armed.discard(exchange)
 
     def finish(self, exchange: _Exchange) -> None:
         """The exchange is over (its answer read, or its connection back in the pool)."""
@@ -102,6 +109,7 @@ class Watchdog:
             self._cond.notify()
 
     def _run(self) -> None:
+        idle = False
         with self._cond:
             while True:
                 self._wake_at = _NEVER  # a deadline set while this looks wakes it again
@@ -114,11 +122,14 @@ class Watchdog:
                     elif deadline < earliest:
                         earliest = deadline
                 if not self._armed:
-                    if self._closing:
+                    # Idle: end once closed, or after a while without calls, so that a client nobody closes
+                    # leaves no thread behind. A new call starts it again.
+                    if self._closing or idle:
                         self._thread = None
                         return
-                    self._cond.wait()
+                    idle = not self._cond.wait(IDLE_EXIT)
                     continue
+                idle = False
                 self._wake_at = min(earliest, now + self._longest_sleep)
                 self._cond.wait(self._wake_at - now)
 
@@ -136,6 +147,20 @@ class Watchdog:
         # state another thread is using. It fails only on a socket already closed.
         with contextlib.suppress(OSError, TypeError):
             socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+
+_WATCHDOGS: weakref.WeakSet[Watchdog] = weakref.WeakSet()
+
+
+def _before_fork() -> None:
+    """Idle watchdog threads end before a fork: a process forked with no other thread running is what the
+    prefork servers expect (Python 3.12+ warns otherwise). The next call starts them again."""
+    for watchdog in list(_WATCHDOGS):
+        watchdog.close()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(before=_before_fork)
 
 
 def _timed_out(what: str) -> socket.timeout:
@@ -204,7 +229,7 @@ class _WatchedMixin:
         if self.sock is None:  # connect now, as http.client would on the first send: under the connect timeout
             self.connect()  # type: ignore[attr-defined]
         self._send_span = span if isinstance(span, (int, float)) else None
-        self._exchange = self._watchdog.arm(self.sock)
+        self._exchange = _Exchange(self.sock)
         self.timeout = None  # urllib3 2 applies it to the socket next: the socket blocks from here on
         if not _URLLIB3_2:
             self.sock.settimeout(None)
@@ -222,7 +247,7 @@ class _WatchedMixin:
                 raise _timed_out("request") from None
             raise
         finally:
-            exchange.deadline = _NEVER  # a pause between two pieces is not the network's
+            self._watchdog.pause(exchange)  # a pause between two pieces is not the network's
 
     def getresponse(self, *args: Any, **kwargs: Any) -> Any:
         sock = self.sock

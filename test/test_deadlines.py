@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import ssl
 import threading
 import time
+import warnings
 from pathlib import Path
 from typing import Any, Callable, Dict, List
 
@@ -20,6 +22,7 @@ import pytest
 from _garbage_server import GarbageServer, drip, fixed, silent
 
 import apivideo
+from apivideo import _deadline
 from apivideo.api.videos_api import VideosApi
 from apivideo.configuration import Configuration
 from apivideo.exceptions import ApiConnectionException, ApiTimeoutException
@@ -151,3 +154,48 @@ def test_a_client_used_again_after_close_still_keeps_its_deadlines():
             assert not outcome["hung"]
             assert isinstance(outcome.get("error"), ApiConnectionException)
             assert outcome["elapsed"] < 0.5 + 1.0
+
+
+def test_a_client_nobody_closes_leaves_no_thread_once_idle(emu, monkeypatch):
+    monkeypatch.setattr(_deadline, "IDLE_EXIT", 0.2)
+
+    def watchdogs() -> List[threading.Thread]:
+        return [t for t in threading.enumerate() if t.name == "apivideo-deadlines"]
+
+    before = len(watchdogs())
+    # The watchdog looks again at least once per connect timeout, and ends after IDLE_EXIT more without calls.
+    config = Configuration(host=emu.host, connect_timeout=0.3)
+    client = apivideo.AuthenticatedApiClient(emu.api_key, configuration=config)
+    videos = VideosApi(client)
+    assert videos.list().data == []
+    assert len(watchdogs()) == before + 1
+    waited = 0.0
+    while len(watchdogs()) > before and waited < 5:
+        time.sleep(0.05)
+        waited += 0.05
+    assert len(watchdogs()) == before, "the watchdog of an idle client is still running"
+    assert videos.list().data == []  # the next call starts it again
+    client.close()
+    assert len(watchdogs()) == before
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="os.fork() is POSIX only")
+def test_a_fork_finds_no_watchdog_thread_running(emu):
+    """Prefork servers (gunicorn --preload, Celery) fork a process that has already made calls: its idle watchdog
+    ends first, so the fork happens with no other thread (Python 3.12+ warns about forking with threads)."""
+    with apivideo.AuthenticatedApiClient(emu.api_key, configuration=Configuration(host=emu.host)) as client:
+        videos = VideosApi(client)
+        assert videos.list().data == []
+        assert any(t.name == "apivideo-deadlines" for t in threading.enumerate())
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            pid = os.fork()
+            if pid == 0:  # the child: nothing to do here
+                os._exit(0)
+            running = [t.name for t in threading.enumerate() if t.name == "apivideo-deadlines"]
+        _, status = os.waitpid(pid, 0)
+        assert status == 0
+        assert running == []
+        assert [str(w.message) for w in caught if "fork" in str(w.message)] == []
+        assert videos.list().data == []  # the next call starts the watchdog again
+        assert any(t.name == "apivideo-deadlines" for t in threading.enumerate())
