@@ -356,70 +356,90 @@ def task_calls(impl: str, p: Dict[str, Any]) -> Dict[str, Any]:
 
 
 def task_threads(impl: str, p: Dict[str, Any]) -> Dict[str, Any]:
-    """``get`` calls per second with 1 thread, then with 8 threads sharing one client (or one urllib3 pool)."""
-    host, key, vid, duration = p["host"], p["key"], p["video_id"], p["duration"]
-    counts = p.get("threads", [1, 8])
-    if impl == "floor":
-        floor_client = Floor(host, key)
-        path = f"/videos/{vid}"
+    """``get`` calls per second with 1 thread, then with 8 threads sharing one client, for the SDK (``impl``) and
+    for the floor (8 threads sharing one urllib3 pool) in this same process: short windows in turn, so that
+    machine noise hits both alike. The scaling ratio (8 threads / 1 thread) is taken per round, then the median."""
+    host, key, vid = p["host"], p["key"], p["video_id"]
+    floor_client = Floor(host, key)
+    path = f"/videos/{vid}"
 
-        def call() -> Any:
-            if floor_client.get_json(path)["videoId"] != vid:
-                raise RuntimeError("wrong video")
+    def floor_call() -> Any:
+        if floor_client.get_json(path)["videoId"] != vid:
+            raise RuntimeError("wrong video")
 
-        return _run_threads(call, counts, duration, p.get("rounds", 2))
-    client = sdk_client(impl, host, key)
-    with client:
+    calls: Dict[str, Callable[[], Any]] = {"floor": floor_call}
+    client = None
+    if impl != "floor":
+        client = sdk_client(impl, host, key)
+        client.__enter__()
         from apivideo.api.videos_api import VideosApi
 
         api = VideosApi(client)
 
-        def call() -> Any:
+        def sdk_call() -> Any:
             if api.get(vid).video_id != vid:
                 raise RuntimeError("wrong video")
 
-        return _run_threads(call, counts, duration, p.get("rounds", 2))
+        calls[impl] = sdk_call
+    try:
+        return _run_threads(calls, p.get("threads", [1, 8]), p["window"], p["rounds"])
+    finally:
+        if client is not None:
+            client.__exit__(None, None, None)
 
 
-def _run_threads(call: Callable[[], Any], counts: List[int], duration: float, rounds: int) -> Dict[str, Any]:
-    for _ in range(5):
-        call()
-    rates: Dict[str, List[float]] = {str(c): [] for c in counts}
-    errors: Dict[str, int] = {str(c): 0 for c in counts}
+def _run_threads(
+    calls: Dict[str, Callable[[], Any]], counts: List[int], window: float, rounds: int
+) -> Dict[str, Any]:  # fmt: skip
+    for call in calls.values():
+        for _ in range(5):
+            call()
+    rates: Dict[str, Dict[str, List[float]]] = {name: {str(c): [] for c in counts} for name in calls}
+    ratios: Dict[str, List[float]] = {name: [] for name in calls}
+    errors: Dict[str, int] = {name: 0 for name in calls}
     samples: List[str] = []
     for _ in range(rounds):
-        for count in counts:
-            done = [0] * count
-            failed = [0] * count
-            start = threading.Barrier(count + 1)
-            deadline = [0.0]
+        for name, call in calls.items():
+            for count in counts:
+                rate, failed = _window(call, count, window, samples)
+                rates[name][str(count)].append(rate)
+                errors[name] += failed
+            ratios[name].append(rates[name][str(counts[-1])][-1] / rates[name][str(counts[0])][-1])
+    return {
+        "rates": {name: {c: _median(r) for c, r in by_count.items()} for name, by_count in rates.items()},
+        "ratios": {name: _median(r) for name, r in ratios.items()},
+        "errors": errors,
+        "error_samples": samples,
+    }
 
-            def loop(
-                i: int, done: List[int] = done, failed: List[int] = failed, start: Any = start,
-                deadline: List[float] = deadline,
-            ) -> None:  # fmt: skip
-                start.wait()
-                while time.perf_counter() < deadline[0]:
-                    try:
-                        call()
-                        done[i] += 1
-                    except Exception as exc:  # counted and reported
-                        failed[i] += 1
-                        if len(samples) < 5:
-                            samples.append(repr(exc)[:300])
 
-            workers = [threading.Thread(target=loop, args=(i,)) for i in range(count)]
-            for w in workers:
-                w.start()
-            t0 = time.perf_counter()
-            deadline[0] = t0 + duration
-            start.wait()
-            for w in workers:
-                w.join()
-            elapsed = time.perf_counter() - t0
-            rates[str(count)].append(sum(done) / elapsed)
-            errors[str(count)] += sum(failed)
-    return {"rates": {c: _median(r) for c, r in rates.items()}, "errors": errors, "error_samples": samples}
+def _window(call: Callable[[], Any], count: int, duration: float, samples: List[str]) -> Tuple[float, int]:
+    """Calls per second of ``count`` threads calling ``call`` for ``duration`` seconds, and the failures."""
+    done = [0] * count
+    failed = [0] * count
+    start = threading.Barrier(count + 1)
+    deadline = [0.0]
+
+    def loop(i: int) -> None:
+        start.wait()
+        while time.perf_counter() < deadline[0]:
+            try:
+                call()
+                done[i] += 1
+            except Exception as exc:  # counted and reported
+                failed[i] += 1
+                if len(samples) < 5:
+                    samples.append(repr(exc)[:300])
+
+    workers = [threading.Thread(target=loop, args=(i,)) for i in range(count)]
+    for w in workers:
+        w.start()
+    t0 = time.perf_counter()
+    deadline[0] = t0 + duration
+    start.wait()
+    for w in workers:
+        w.join()
+    return sum(done) / (time.perf_counter() - t0), sum(failed)
 
 
 def task_upload(impl: str, p: Dict[str, Any]) -> Dict[str, Any]:

@@ -319,9 +319,8 @@ class Suite:
         self.collect(op, reps, jobs)
 
     def phase_threads(self, reps: int) -> None:
-        params = dict(self.server, duration=0.3 if self.quick else 1.0, rounds=1 if self.quick else 4)
-        jobs = [("floor", self._task(self.ours, "threads", "floor", params))]
-        jobs += [(impl, self._task(py, "threads", impl, params)) for impl, py in self.pythons().items()]
+        params = dict(self.server, window=0.1 if self.quick else 0.3, rounds=1 if self.quick else 10)
+        jobs = [(impl, self._task(py, "threads", impl, params)) for impl, py in self.pythons().items()]
         self.collect("threads", reps, jobs)
 
     def phase_exit(self, reps: int) -> None:
@@ -725,22 +724,23 @@ def summarize(results: Dict[str, Any]) -> List[Dict[str, Any]]:
             minimum)), "0 x 429, <= 1.10x the minimum", refused == 0 and paced <= 1.1 * minimum if paced == paced
             else None)  # fmt: skip
 
-    # threads
-    def thr(impl: str) -> Tuple[str, float, int]:
+    # threads: each SDK against the floor measured in the same process, in turn
+    def thr(impl: str, name: str) -> Tuple[str, float, int]:
         runs = raw.get("threads", {}).get(impl, [])
         if not runs:
             return "n/a", float("nan"), 0
-        one, eight = med([x["rates"]["1"] for x in runs]), med([x["rates"]["8"] for x in runs])
-        errors = sum(x["errors"]["1"] + x["errors"]["8"] for x in runs)
+        one, eight = med([x["rates"][name]["1"] for x in runs]), med([x["rates"][name]["8"] for x in runs])
+        scaling = med([x["ratios"][name] for x in runs])
+        errors = sum(x["errors"][name] for x in runs)
         err = f", {errors} errors" if errors else ""
-        return f"{eight:.0f}/s vs {one:.0f}/s ({fx(ratio(eight, one))}{err})", ratio(eight, one), errors
+        return f"{eight:.0f}/s vs {one:.0f}/s ({fx(scaling)}{err})", scaling, errors
 
-    off_cell, _, _ = thr("official")
-    ours_cell, r_ours, errors = thr("ours")
-    floor_cell, r_floor, _ = thr("floor")
-    add("8 threads sharing one client, `get` calls/s vs 1 thread", off_cell, ours_cell, floor_cell,
-        fx(ratio(r_ours, r_floor)), ">= 1.00x of 1 thread, 0 errors",
-        (r_ours >= 1.0 and errors == 0) if r_ours == r_ours else None)  # fmt: skip
+    off_cell, _, _ = thr("official", "official")
+    ours_cell, r_ours, errors = thr("ours", "ours")
+    floor_cell, r_floor, _ = thr("ours", "floor")
+    add("8 threads sharing one client, `get` calls/s vs 1 thread (the scaling; floor measured with ours)", off_cell,
+        ours_cell, floor_cell, fx(ratio(r_ours, r_floor)), ">= 0.95x the floor's scaling, 0 errors",
+        (r_ours >= 0.95 * r_floor and errors == 0) if r_ours == r_ours else None)  # fmt: skip
     return [row for row in rows if not ("n/a" in row["ours"] or "nan" in row["ours"])]
 
 
