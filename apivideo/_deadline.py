@@ -2,7 +2,7 @@
 
 A socket with a timeout makes CPython poll before every send and every receive, and each of those system calls
 lets go of the GIL: threads sharing a client then spend their time handing the GIL to one another. Here the socket
-blocks once connected, like a socket without any timeout, and each client's :class:`Watchdog` keeps the deadlines.
+blocks once connected, like a socket without any timeout, and one :class:`Watchdog` per process keeps the deadlines.
 When one passes, it shuts the socket down: the blocked send or receive returns at once, and the connection turns
 that into the ``socket.timeout`` urllib3 reports as a timeout.
 
@@ -14,8 +14,8 @@ The deadlines are the ones a caller expects:
 - the answer, status line to last byte, within the read timeout *in total*. A socket timeout restarts with every
   byte received, so a server dripping its answer a byte at a time could hold a caller for hours; here it cannot.
 
-A client's watchdog thread starts with its first request, and ends when the client is closed or after a few idle
-seconds (the next request starts it again).
+The watchdog's thread starts with the first request, and ends when a client is closed while no call is under way,
+after a few idle seconds, and before a fork (the next request starts it again).
 """
 
 from __future__ import annotations
@@ -26,9 +26,7 @@ import os
 import socket
 import threading
 import time
-import weakref
-from functools import partial
-from typing import Any, Dict, Optional, Set
+from typing import Any, Optional, Set
 
 import urllib3
 from urllib3.connection import HTTPConnection, HTTPSConnection
@@ -36,39 +34,42 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 _URLLIB3_2 = not str(getattr(urllib3, "__version__", "2")).startswith("1.")
 _NEVER = float("inf")
-IDLE_EXIT = 5.0  # seconds without any call under way before a watchdog thread ends
+IDLE_EXIT = 5.0  # seconds without any call under way before the watchdog thread ends
+MIN_SLEEP = 0.05  # the watchdog looks at least this long apart, whatever the timeouts
 
 
 class _Exchange:
     """One request and its answer on one connection: the deadline of what is under way (``_NEVER`` between the
-    pieces of a request), and the claim that whichever finishes first, the caller or the watchdog, takes."""
+    pieces of a request) and its span, and the claim that whichever ends it first, the caller or the watchdog,
+    takes."""
 
-    __slots__ = ("deadline", "sock", "claim", "fired")
+    __slots__ = ("deadline", "span", "sock", "claim", "fired", "finished")
 
     def __init__(self, sock: Any) -> None:
         self.deadline = _NEVER
+        self.span = _NEVER
         self.sock = sock
-        self.claim = [True]  # list.pop and list.clear are atomic: exactly one side gets it
-        self.fired = False  # the watchdog took the claim and shut the socket down
+        self.claim = [True]  # list.pop is atomic: exactly one side gets it
+        self.fired = False  # the watchdog took the claim and shut the socket down (or is about to)
+        self.finished = False  # the caller took the claim
 
 
 class Watchdog:
-    """Keeps the deadlines of one client's exchanges; its thread runs only while the client is in use (it ends
-    ``IDLE_EXIT`` seconds after the last exchange, or when the client is closed).
+    """Keeps the deadlines of every exchange of the process. Its thread runs only while calls are under way: it
+    ends ``IDLE_EXIT`` seconds after the last one, when the last client is closed, and before a fork.
 
-    Arming and finishing an exchange takes no lock and makes no system call: the thread is woken only when a new
-    deadline falls before the time it already means to look again (which happens when it is idle, or for a timeout
-    shorter than any it has seen).
+    Starting, pausing and finishing an exchange takes no lock and makes no system call: the thread is woken only
+    when a new deadline falls before the time it already means to look again (when it is idle, or for a timeout
+    shorter than those it has seen lately).
     """
 
     def __init__(self) -> None:
         self._armed: Set[_Exchange] = set()  # the exchanges with a deadline
         self._cond = threading.Condition(threading.Lock())
         self._thread: Optional[threading.Thread] = None
-        self._wake_at = _NEVER  # when the thread looks again; _NEVER while it scans or is idle
-        self._longest_sleep = _NEVER  # the shortest timeout seen: no deadline can fall between two looks
+        self._wake_at = _NEVER  # when the thread looks again; _NEVER while it looks or is idle
+        self._longest_sleep = _NEVER  # the shortest span seen since the thread was last idle (at least MIN_SLEEP)
         self._closing = False
-        _WATCHDOGS.add(self)
 
     def extend(self, exchange: _Exchange, span: Optional[float]) -> None:
         """``span`` seconds from now for what starts now (None: no limit)."""
@@ -76,6 +77,7 @@ class Watchdog:
             self.pause(exchange)
             return
         deadline = exchange.deadline = time.monotonic() + span
+        exchange.span = span
         self._armed.add(exchange)
         if deadline < self._wake_at:
             self._wake(span)
@@ -85,13 +87,19 @@ class Watchdog:
         exchange.deadline = _NEVER
         self._armed.discard(exchange)
 
-    def finish(self, exchange: _Exchange) -> None:
-        """The exchange is over (its answer read, or its connection back in the pool)."""
-        exchange.claim.clear()  # atomic too; the watchdog may have fired meanwhile
+    def finish(self, exchange: _Exchange) -> bool:
+        """The exchange is over (its answer read, or its connection back in the pool). True when the watchdog
+        ended it instead: its socket is, or is about to be, shut down, and the connection must not be used again."""
+        try:
+            exchange.claim.pop()
+            exchange.finished = True
+        except IndexError:
+            pass  # ended before: by this caller, or by the watchdog
         self._armed.discard(exchange)
+        return not exchange.finished
 
     def close(self) -> None:
-        """Let the thread end once no exchange is under way (at once, in the usual case)."""
+        """Let the thread end now if no exchange is under way (else once there is none)."""
         with self._cond:
             self._closing = True
             thread = self._thread
@@ -99,10 +107,14 @@ class Watchdog:
         if thread is not None and thread is not threading.current_thread() and not self._armed:
             thread.join(1.0)
 
+    def after_fork_in_child(self) -> None:
+        """The parent's thread and lock do not exist here (the lock may even have been held): start afresh."""
+        self.__init__()  # type: ignore[misc]
+
     def _wake(self, span: float) -> None:
         with self._cond:
             self._closing = False
-            self._longest_sleep = min(self._longest_sleep, span)
+            self._longest_sleep = max(MIN_SLEEP, min(self._longest_sleep, span))
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._run, name="apivideo-deadlines", daemon=True)
                 self._thread.start()
@@ -122,8 +134,8 @@ class Watchdog:
                     elif deadline < earliest:
                         earliest = deadline
                 if not self._armed:
-                    # Idle: end once closed, or after a while without calls, so that a client nobody closes
-                    # leaves no thread behind. A new call starts it again.
+                    # Idle: end once closed, or after a while without calls. A new call starts it again.
+                    self._longest_sleep = _NEVER
                     if self._closing or idle:
                         self._thread = None
                         return
@@ -138,29 +150,26 @@ class Watchdog:
         try:
             exchange.claim.pop()
         except IndexError:
-            return  # it finished meanwhile
+            return  # it ended meanwhile
         exchange.fired = True
-        sock = exchange.sock
-        while not isinstance(sock, socket.socket) and hasattr(sock, "socket"):
-            sock = sock.socket  # urllib3's TLS-in-TLS transport wraps the real socket
-        # The plain socket's shutdown, even on a TLS socket: it wakes the blocked call without touching the TLS
-        # state another thread is using. It fails only on a socket already closed.
-        with contextlib.suppress(OSError, TypeError):
-            socket.socket.shutdown(sock, socket.SHUT_RDWR)
+        _shut_down(exchange.sock)
 
 
-_WATCHDOGS: weakref.WeakSet[Watchdog] = weakref.WeakSet()
+def _shut_down(sock: Any) -> None:
+    """Wake whatever call is blocked on ``sock``. The connection is never pooled again (see ``finish``), so however
+    late this comes, it cannot hit another request."""
+    while not isinstance(sock, socket.socket) and hasattr(sock, "socket"):
+        sock = sock.socket  # urllib3's TLS-in-TLS transport wraps the real socket
+    # The plain socket's shutdown, even on a TLS socket: it wakes the blocked call without touching the TLS state
+    # another thread is using. It fails only on a socket already closed.
+    with contextlib.suppress(OSError, TypeError):
+        socket.socket.shutdown(sock, socket.SHUT_RDWR)
 
 
-def _before_fork() -> None:
-    """Idle watchdog threads end before a fork: a process forked with no other thread running is what the
-    prefork servers expect (Python 3.12+ warns otherwise). The next call starts them again."""
-    for watchdog in list(_WATCHDOGS):
-        watchdog.close()
-
-
+WATCHDOG = Watchdog()
 if hasattr(os, "register_at_fork"):
-    os.register_at_fork(before=_before_fork)
+    # A process forked with no other thread running is what prefork servers expect (Python 3.12+ warns otherwise).
+    os.register_at_fork(before=WATCHDOG.close, after_in_child=WATCHDOG.after_fork_in_child)
 
 
 def _timed_out(what: str) -> socket.timeout:
@@ -170,11 +179,9 @@ def _timed_out(what: str) -> socket.timeout:
 class _AnswerReader(io.RawIOBase):
     """Raw reads of an answer: once the watchdog has fired, the end of the stream it caused is a timeout."""
 
-    def __init__(self, raw: Any, exchange: _Exchange, watchdog: Watchdog) -> None:
-        super().__init__()
+    def __init__(self, raw: Any, exchange: _Exchange) -> None:
         self._raw = raw  # the socket's own SocketIO: it keeps the socket open until this file is closed
         self._exchange = exchange
-        self._watchdog = watchdog
 
     def readable(self) -> bool:
         return True
@@ -193,7 +200,7 @@ class _AnswerReader(io.RawIOBase):
 
     def close(self) -> None:
         if not self.closed:
-            self._watchdog.finish(self._exchange)  # http.client closes the file once the answer is read
+            WATCHDOG.finish(self._exchange)  # http.client closes the file once the answer is read
             self._raw.close()
         super().close()
 
@@ -201,14 +208,13 @@ class _AnswerReader(io.RawIOBase):
 class _AnswerSocket:
     """Stands in for the connection's socket while the answer is parsed: ``makefile`` gives the answer reader."""
 
-    def __init__(self, sock: Any, exchange: _Exchange, watchdog: Watchdog) -> None:
+    def __init__(self, sock: Any, exchange: _Exchange) -> None:
         self._sock = sock
         self._exchange = exchange
-        self._watchdog = watchdog
 
     def makefile(self, mode: str = "rb", *args: Any, **kwargs: Any) -> io.BufferedReader:
         raw = self._sock.makefile("rb", buffering=0)
-        return io.BufferedReader(_AnswerReader(raw, self._exchange, self._watchdog))
+        return io.BufferedReader(_AnswerReader(raw, self._exchange))
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._sock, name)
@@ -217,12 +223,8 @@ class _AnswerSocket:
 class _WatchedMixin:
     sock: Any
     timeout: Any
-
-    def __init__(self, *args: Any, watchdog: Optional[Watchdog] = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._watchdog = watchdog if watchdog is not None else Watchdog()
-        self._exchange: Optional[_Exchange] = None
-        self._send_span: Optional[float] = None
+    _exchange: Optional[_Exchange] = None
+    _send_span: Optional[float] = None
 
     def request(self, *args: Any, **kwargs: Any) -> Any:
         span = self.timeout  # urllib3 has just set the connect timeout here
@@ -239,7 +241,7 @@ class _WatchedMixin:
         exchange = self._exchange
         if exchange is None:
             return super().send(data)  # type: ignore[misc,no-any-return]
-        self._watchdog.extend(exchange, self._send_span)
+        WATCHDOG.extend(exchange, self._send_span)
         try:
             super().send(data)  # type: ignore[misc]
         except OSError:
@@ -247,7 +249,7 @@ class _WatchedMixin:
                 raise _timed_out("request") from None
             raise
         finally:
-            self._watchdog.pause(exchange)  # a pause between two pieces is not the network's
+            WATCHDOG.pause(exchange)  # a pause between two pieces is not the network's
 
     def getresponse(self, *args: Any, **kwargs: Any) -> Any:
         sock = self.sock
@@ -260,19 +262,24 @@ class _WatchedMixin:
             self.timeout = None
         else:
             sock.settimeout(None)
-        self._watchdog.extend(exchange, budget if isinstance(budget, (int, float)) else None)
-        stand_in = self.sock = _AnswerSocket(sock, exchange, self._watchdog)
+        WATCHDOG.extend(exchange, budget if isinstance(budget, (int, float)) else None)
+        stand_in = self.sock = _AnswerSocket(sock, exchange)
         try:
             return super().getresponse()  # type: ignore[misc]
+        except BaseException:
+            WATCHDOG.finish(exchange)  # no answer to read: urllib3 closes this connection
+            raise
         finally:
             if self.sock is stand_in:  # unless http.client closed the connection meanwhile (Connection: close)
                 self.sock = sock
 
-    def finish_exchange(self) -> None:
+    def finish_exchange(self) -> bool:
+        """The connection goes back to the pool. True when the watchdog ended its last exchange."""
         exchange = self._exchange
-        if exchange is not None:
-            self._exchange = None
-            self._watchdog.finish(exchange)
+        if exchange is None:
+            return False
+        self._exchange = None
+        return WATCHDOG.finish(exchange)
 
 
 class WatchedHTTPConnection(_WatchedMixin, HTTPConnection):
@@ -285,8 +292,8 @@ class WatchedHTTPSConnection(_WatchedMixin, HTTPSConnection):
 
 class _WatchedPoolMixin:
     def _put_conn(self, conn: Any) -> None:
-        if conn is not None:
-            conn.finish_exchange()  # back in the pool: nothing of it is under way any more
+        if conn is not None and conn.finish_exchange():
+            conn.close()  # its socket is being shut down: the pool makes a new connection instead
         super()._put_conn(conn)  # type: ignore[misc]
 
 
@@ -298,9 +305,4 @@ class WatchedHTTPSConnectionPool(_WatchedPoolMixin, HTTPSConnectionPool):
     ConnectionCls = WatchedHTTPSConnection
 
 
-def pool_classes(watchdog: Watchdog) -> Dict[str, Any]:
-    """``PoolManager.pool_classes_by_scheme`` for pools whose connections ``watchdog`` keeps."""
-    return {
-        "http": partial(WatchedHTTPConnectionPool, watchdog=watchdog),
-        "https": partial(WatchedHTTPSConnectionPool, watchdog=watchdog),
-    }
+POOL_CLASSES = {"http": WatchedHTTPConnectionPool, "https": WatchedHTTPSConnectionPool}

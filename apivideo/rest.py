@@ -84,12 +84,11 @@ class RESTClientObject:
     def __init__(self, configuration: Configuration, pools_size: Optional[int] = None) -> None:
         self.configuration = configuration
         self._pools_size = pools_size
-        self._watchdog: Any = None
         self.pool_manager = self._new_pool_manager()
         self._default_timeout = (0.0, 0.0, urllib3.Timeout())
 
     def _new_pool_manager(self) -> urllib3.PoolManager:
-        from apivideo._deadline import Watchdog, pool_classes
+        from apivideo._deadline import POOL_CLASSES
         from apivideo.configuration import MAX_UPLOAD_CONCURRENCY
         from apivideo.logs import hide_tokens_in_urllib3_logs
 
@@ -115,8 +114,7 @@ class RESTClientObject:
         else:
             manager = urllib3.PoolManager(**kwargs)
         hide_tokens_in_urllib3_logs()
-        self._watchdog = Watchdog()  # keeps the timeouts: see apivideo/_deadline.py
-        manager.pool_classes_by_scheme = pool_classes(self._watchdog)
+        manager.pool_classes_by_scheme = POOL_CLASSES  # timeouts kept by a watchdog: see apivideo/_deadline.py
         return manager
 
     def timeout_for(self, request_timeout: TimeoutArg) -> urllib3.Timeout:
@@ -191,7 +189,9 @@ class RESTClientObject:
         for pool in pools:
             if pool is not None:
                 pool.close()
-        self._watchdog.close()
+        from apivideo._deadline import WATCHDOG
+
+        WATCHDOG.close()  # its thread ends now unless another client has a call under way
 
     def after_fork(self) -> None:
         """In a child process: forget the parent's connections without closing them (they are the parent's; a

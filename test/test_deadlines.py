@@ -156,27 +156,28 @@ def test_a_client_used_again_after_close_still_keeps_its_deadlines():
             assert outcome["elapsed"] < 0.5 + 1.0
 
 
-def test_a_client_nobody_closes_leaves_no_thread_once_idle(emu, monkeypatch):
+def test_clients_nobody_closes_leave_no_thread_once_idle(emu, monkeypatch):
     monkeypatch.setattr(_deadline, "IDLE_EXIT", 0.2)
 
     def watchdogs() -> List[threading.Thread]:
         return [t for t in threading.enumerate() if t.name == "apivideo-deadlines"]
 
-    before = len(watchdogs())
+    _deadline.WATCHDOG.close()  # one watchdog serves the whole process: from a previous test's calls, it ends now
+    assert watchdogs() == []
     # The watchdog looks again at least once per connect timeout, and ends after IDLE_EXIT more without calls.
     config = Configuration(host=emu.host, connect_timeout=0.3)
-    client = apivideo.AuthenticatedApiClient(emu.api_key, configuration=config)
-    videos = VideosApi(client)
-    assert videos.list().data == []
-    assert len(watchdogs()) == before + 1
+    for _ in range(20):  # a client per job, never closed (a web handler, say)
+        client = apivideo.AuthenticatedApiClient(emu.api_key, configuration=config)
+        assert VideosApi(client).list().data == []
+        assert len(watchdogs()) == 1  # one for the whole process, however many clients
     waited = 0.0
-    while len(watchdogs()) > before and waited < 5:
+    while watchdogs() and waited < 5:
         time.sleep(0.05)
         waited += 0.05
-    assert len(watchdogs()) == before, "the watchdog of an idle client is still running"
-    assert videos.list().data == []  # the next call starts it again
+    assert watchdogs() == [], "the watchdog is still running with no call under way"
+    assert VideosApi(client).list().data == []  # the next call starts it again
     client.close()
-    assert len(watchdogs()) == before
+    assert watchdogs() == []
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="os.fork() is POSIX only")
@@ -199,3 +200,34 @@ def test_a_fork_finds_no_watchdog_thread_running(emu):
         assert [str(w.message) for w in caught if "fork" in str(w.message)] == []
         assert videos.list().data == []  # the next call starts the watchdog again
         assert any(t.name == "apivideo-deadlines" for t in threading.enumerate())
+
+
+def test_a_connection_whose_exchange_the_watchdog_ended_never_serves_another_request(emu, monkeypatch):
+    """The watchdog can end an exchange just as its answer arrives, then lose the CPU before it shuts the socket
+    down. The caller still reads its answer, but that connection must not go back to the pool: the late shutdown
+    would kill whatever request used it next."""
+    late: List[Any] = []
+    real_shut_down = _deadline._shut_down
+    monkeypatch.setattr(_deadline, "_shut_down", late.append)  # the watchdog, descheduled before shutting down
+    real_readinto = _deadline._AnswerReader.readinto
+
+    def readinto(self: Any, buffer: Any) -> int:
+        if not late:
+            _deadline.WATCHDOG._fire(self._exchange)  # the deadline passes as the answer arrives
+        return real_readinto(self, buffer)
+
+    monkeypatch.setattr(_deadline._AnswerReader, "readinto", readinto)
+    real_request = _deadline._WatchedMixin.request
+
+    def request(self: Any, *args: Any, **kwargs: Any) -> Any:
+        for sock in late:
+            real_shut_down(sock)  # the watchdog runs again: now
+        return real_request(self, *args, **kwargs)
+
+    monkeypatch.setattr(_deadline._WatchedMixin, "request", request)
+    config = Configuration(host=emu.host, retries=0)
+    with apivideo.AuthenticatedApiClient(emu.api_key, configuration=config) as client:
+        videos = VideosApi(client)
+        assert videos.list().data == []  # the token exchange, then this: the answer arrived whole
+        assert len(late) == 1
+        assert [videos.list().data for _ in range(3)] == [[], [], []]
