@@ -98,14 +98,17 @@ class Watchdog:
         self._armed.discard(exchange)
         return not exchange.finished
 
-    def close(self) -> None:
-        """Let the thread end now if no exchange is under way (else once there is none)."""
+    def close(self, wait: bool = False) -> None:
+        """Let the thread end now if no exchange is under way (else once there is none); ``wait``: until it has."""
         with self._cond:
             self._closing = True
             thread = self._thread
             self._cond.notify()
-        if thread is not None and thread is not threading.current_thread() and not self._armed:
+        if wait and thread is not None and thread is not threading.current_thread() and not self._armed:
             thread.join(1.0)
+
+    def before_fork(self) -> None:
+        self.close(wait=True)
 
     def after_fork_in_child(self) -> None:
         """The parent's thread and lock do not exist here (the lock may even have been held): start afresh."""
@@ -169,7 +172,7 @@ def _shut_down(sock: Any) -> None:
 WATCHDOG = Watchdog()
 if hasattr(os, "register_at_fork"):
     # A process forked with no other thread running is what prefork servers expect (Python 3.12+ warns otherwise).
-    os.register_at_fork(before=WATCHDOG.close, after_in_child=WATCHDOG.after_fork_in_child)
+    os.register_at_fork(before=WATCHDOG.before_fork, after_in_child=WATCHDOG.after_fork_in_child)
 
 
 def _timed_out(what: str) -> socket.timeout:

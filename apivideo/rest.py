@@ -191,7 +191,7 @@ class RESTClientObject:
                 pool.close()
         from apivideo._deadline import WATCHDOG
 
-        WATCHDOG.close()  # its thread ends now unless another client has a call under way
+        WATCHDOG.close()  # its thread ends right after, unless another client has a call under way
 
     def after_fork(self) -> None:
         """In a child process: forget the parent's connections without closing them (they are the parent's; a

@@ -7,17 +7,12 @@ import threading
 import time
 
 import pytest
-from _threads import is_emulator_thread
+from _threads import threads_left_since
 
 import apivideo
 from apivideo.api.videos_api import VideosApi
 from apivideo.configuration import Configuration
 from apivideo.model.video_creation_payload import VideoCreationPayload
-
-
-def _new_client_threads(before):
-    """Threads started since ``before``, leaving out the emulator's own request handlers."""
-    return {t for t in set(threading.enumerate()) - before if not is_emulator_thread(t)}
 
 
 def _auth_calls(emu, path):
@@ -107,7 +102,7 @@ def test_leaving_the_block_is_fast_sends_nothing_and_leaves_no_thread(emu, confi
     elapsed = time.perf_counter() - started
     assert emu.requests == []
     assert elapsed < 0.05
-    assert _new_client_threads(before) == set()
+    assert threads_left_since(before) == set()
 
 
 def test_async_req_threads_are_joined_on_exit(emu, config):
@@ -115,7 +110,7 @@ def test_async_req_threads_are_joined_on_exit(emu, config):
     with apivideo.AuthenticatedApiClient(emu.api_key, configuration=config, pool_threads=2) as client:
         pending = VideosApi(client).list(async_req=True)
         assert pending.get(10).data == []
-    assert _new_client_threads(before) == set()
+    assert threads_left_since(before) == set()
 
 
 def test_connect_and_refresh_token_are_public(emu, config):

@@ -162,7 +162,7 @@ def test_clients_nobody_closes_leave_no_thread_once_idle(emu, monkeypatch):
     def watchdogs() -> List[threading.Thread]:
         return [t for t in threading.enumerate() if t.name == "apivideo-deadlines"]
 
-    _deadline.WATCHDOG.close()  # one watchdog serves the whole process: from a previous test's calls, it ends now
+    _deadline.WATCHDOG.close(wait=True)  # one watchdog serves the whole process: if a previous test started it
     assert watchdogs() == []
     # The watchdog looks again at least once per connect timeout, and ends after IDLE_EXIT more without calls.
     config = Configuration(host=emu.host, connect_timeout=0.3)
@@ -176,7 +176,10 @@ def test_clients_nobody_closes_leave_no_thread_once_idle(emu, monkeypatch):
         waited += 0.05
     assert watchdogs() == [], "the watchdog is still running with no call under way"
     assert VideosApi(client).list().data == []  # the next call starts it again
+    assert len(watchdogs()) == 1
     client.close()
+    for thread in watchdogs():
+        thread.join(1.0)  # closing the last client with nothing under way ends it right away
     assert watchdogs() == []
 
 

@@ -20,7 +20,7 @@ from typing import Any, Callable, Dict, List, Optional, Set
 
 import pytest
 from _garbage_server import GarbageServer, drip, fixed, huge, silent
-from _threads import is_emulator_thread
+from _threads import is_emulator_thread, threads_left_since
 
 import apivideo
 from apivideo.api.upload_tokens_api import UploadTokensApi
@@ -367,7 +367,7 @@ def test_sixteen_threads_share_one_client_across_token_expiries(emu, config):
     assert unauthorized <= refreshes + 1
     api_calls = [r for r in requests if not r.path.startswith("/auth/")]
     assert len(api_calls) == 16 * calls_per_thread + unauthorized
-    leftover = {t for t in _our_threads() - before if t.is_alive()}
+    leftover = threads_left_since(before)
     assert not leftover, f"threads left behind: {[t.name for t in leftover]}"
 
 
