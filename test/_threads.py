@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Set
+from typing import Any, Callable, Dict, Set
 
 
 def is_emulator_thread(thread: threading.Thread) -> bool:
@@ -22,3 +22,24 @@ def threads_left_since(before: Set[threading.Thread], grace: float = 1.0) -> Set
     for thread in new:
         thread.join(max(0.0, deadline - time.monotonic()))
     return {t for t in new if t.is_alive()}
+
+
+def run_for_at_most(fn: Callable[[], Any], seconds: float) -> Dict[str, Any]:
+    """Run ``fn`` in a daemon thread for at most ``seconds``: its ``result`` or ``error``, how long it took
+    (``elapsed``), whether it was still running (``hung``), and the ``thread``."""
+    out: Dict[str, Any] = {}
+
+    def target() -> None:
+        started = time.monotonic()
+        try:
+            out["result"] = fn()
+        except BaseException as exc:
+            out["error"] = exc
+        out["elapsed"] = time.monotonic() - started
+
+    thread = threading.Thread(target=target, name="deadline-guard", daemon=True)
+    thread.start()
+    thread.join(seconds)
+    out["hung"] = thread.is_alive()
+    out["thread"] = thread
+    return out

@@ -16,10 +16,11 @@ import threading
 import time
 import warnings
 from pathlib import Path
-from typing import Any, Callable, Dict, List
+from typing import Any, List
 
 import pytest
 from _garbage_server import GarbageServer, drip, fixed, silent
+from _threads import run_for_at_most
 
 import apivideo
 from apivideo import _deadline
@@ -40,25 +41,6 @@ def _server_tls() -> ssl.SSLContext:
     return context
 
 
-def _timed(fn: Callable[[], Any], limit: float) -> Dict[str, Any]:
-    """Run ``fn`` in a daemon thread for at most ``limit`` seconds: its result or error, and how long it took."""
-    out: Dict[str, Any] = {}
-
-    def target() -> None:
-        started = time.monotonic()
-        try:
-            out["result"] = fn()
-        except Exception as exc:
-            out["error"] = exc
-        out["elapsed"] = time.monotonic() - started
-
-    thread = threading.Thread(target=target, daemon=True)
-    thread.start()
-    thread.join(limit)
-    out["hung"] = thread.is_alive()
-    return out
-
-
 @pytest.mark.parametrize(
     "script",
     [silent(10), drip(VIDEO, 0.2), drip(VIDEO, 0.2, in_headers=True)],
@@ -69,7 +51,7 @@ def test_over_tls_the_whole_answer_must_arrive_within_the_read_timeout(script):
         config = Configuration(host=server.host, ssl_ca_cert=str(TLS / "cert.pem"), retries=0,
                                read_timeout=READ_TIMEOUT)  # fmt: skip
         with apivideo.ApiClient(config) as client:
-            outcome = _timed(lambda: VideosApi(client).get("vi1"), READ_TIMEOUT + 3)
+            outcome = run_for_at_most(lambda: VideosApi(client).get("vi1"), READ_TIMEOUT + 3)
     assert not outcome["hung"]
     assert isinstance(outcome.get("error"), ApiTimeoutException), outcome
     assert READ_TIMEOUT - 0.05 <= outcome["elapsed"] < READ_TIMEOUT + 1.5
@@ -90,7 +72,7 @@ def test_a_server_that_stops_reading_an_upload_fails_within_the_connect_timeout(
     with GarbageServer(silent(20), read_body=False) as server:
         config = Configuration(host=server.host, retries=0, connect_timeout=0.5, chunk_size=64 * MIB)
         with apivideo.ApiClient(config) as client:
-            outcome = _timed(lambda: VideosApi(client).upload("vi1", b"x" * (40 * MIB)), 10)
+            outcome = run_for_at_most(lambda: VideosApi(client).upload("vi1", b"x" * (40 * MIB)), 10)
     assert not outcome["hung"]
     error = outcome.get("error")
     assert isinstance(error, ApiTimeoutException), outcome
@@ -134,7 +116,7 @@ def test_one_thread_timing_out_leaves_the_threads_sharing_its_client_alone(emu):
         workers = [threading.Thread(target=busy) for _ in range(4)]
         for worker in workers:
             worker.start()
-        outcome = _timed(lambda: videos.get(slow), 5)
+        outcome = run_for_at_most(lambda: videos.get(slow), 5)
         for worker in workers:
             worker.join(10)
         again = videos.get(slow)  # the timed-out connection is not handed out again
@@ -149,7 +131,7 @@ def test_a_client_used_again_after_close_still_keeps_its_deadlines():
     with GarbageServer(silent(10)) as server:
         client = apivideo.ApiClient(Configuration(host=server.host, retries=0, read_timeout=0.5))
         for _ in range(2):
-            outcome = _timed(lambda: VideosApi(client).get("vi1"), 4)
+            outcome = run_for_at_most(lambda: VideosApi(client).get("vi1"), 4)
             client.close()
             assert not outcome["hung"]
             assert isinstance(outcome.get("error"), ApiConnectionException)

@@ -16,11 +16,11 @@ import random
 import threading
 import time
 import tracemalloc
-from typing import Any, Callable, Dict, List, Optional, Set
+from typing import Any, Dict, List, Optional, Set
 
 import pytest
 from _garbage_server import GarbageServer, drip, fixed, huge, silent
-from _threads import is_emulator_thread, threads_left_since
+from _threads import is_emulator_thread, run_for_at_most, threads_left_since
 
 import apivideo
 from apivideo.api.upload_tokens_api import UploadTokensApi
@@ -58,26 +58,6 @@ def _all_video_ids(videos: VideosApi) -> Set[str]:
         if page >= resp.pagination.pages_total:
             return ids
     raise AssertionError("too many pages")
-
-
-def _run_with_deadline(fn: Callable[[], Any], seconds: float) -> Dict[str, Any]:
-    """Run ``fn`` in a daemon thread; report its result, its exception, or that it was still running."""
-    out: Dict[str, Any] = {}
-
-    def target() -> None:
-        started = time.monotonic()
-        try:
-            out["result"] = fn()
-        except BaseException as exc:
-            out["error"] = exc
-        out["elapsed"] = time.monotonic() - started
-
-    thread = threading.Thread(target=target, name="deadline-guard", daemon=True)
-    thread.start()
-    thread.join(seconds)
-    out["hung"] = thread.is_alive()
-    out["thread"] = thread
-    return out
 
 
 # --------------------------------------------------------------------------- soak
@@ -217,7 +197,7 @@ def test_soak_uploads_under_random_faults(emu):
                 count += 1
             return count
 
-        outcome = _run_with_deadline(loop, SOAK_SECONDS + 30)
+        outcome = run_for_at_most(loop, SOAK_SECONDS + 30)
         assert not outcome["hung"], "the soak loop hung past its deadline"
         if "error" in outcome:
             raise outcome["error"]
@@ -449,7 +429,7 @@ def test_truncated_transport_body_is_a_connection_error():
     raw = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n" + b'{"videoId": "v'
     with GarbageServer(fixed(raw)) as server:
         api = VideosApi(apivideo.ApiClient(Configuration(host=server.host, retries=0, read_timeout=READ_TIMEOUT)))
-        outcome = _run_with_deadline(lambda: api.get("vi1"), READ_TIMEOUT + 3)
+        outcome = run_for_at_most(lambda: api.get("vi1"), READ_TIMEOUT + 3)
     assert not outcome["hung"]
     assert isinstance(outcome.get("error"), ApiConnectionException), outcome
 
@@ -486,7 +466,7 @@ def test_slow_drip_fails_within_the_read_timeout(in_headers):
     body = json.dumps({"videoId": "vi1", "title": "drip" * 10}).encode()
     with GarbageServer(drip(body, 0.2, in_headers=in_headers)) as server:
         client = apivideo.ApiClient(Configuration(host=server.host, retries=0, read_timeout=READ_TIMEOUT))
-        outcome = _run_with_deadline(lambda: VideosApi(client).get("vi1"), READ_TIMEOUT + 2.5)
+        outcome = run_for_at_most(lambda: VideosApi(client).get("vi1"), READ_TIMEOUT + 2.5)
         hung = outcome["hung"]
     outcome["thread"].join(5)  # stopping the server closed the socket: the call ends now
     assert not hung, f"still reading after {READ_TIMEOUT + 2.5} s with read_timeout={READ_TIMEOUT}"
@@ -496,7 +476,7 @@ def test_slow_drip_fails_within_the_read_timeout(in_headers):
 def test_silent_server_fails_within_the_read_timeout():
     with GarbageServer(silent(10)) as server:
         client = apivideo.ApiClient(Configuration(host=server.host, retries=0, read_timeout=0.5))
-        outcome = _run_with_deadline(lambda: VideosApi(client).get("vi1"), 3)
+        outcome = run_for_at_most(lambda: VideosApi(client).get("vi1"), 3)
     assert not outcome["hung"]
     assert isinstance(outcome.get("error"), ApiTimeoutException)
     assert outcome["elapsed"] < 0.5 + 1.0
