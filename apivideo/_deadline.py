@@ -99,13 +99,17 @@ class Watchdog:
         return not exchange.finished
 
     def close(self, wait: bool = False) -> None:
-        """Let the thread end now if no exchange is under way (else once there is none); ``wait``: until it has."""
+        """Let the thread end now if no exchange is under way (else once there is none). ``wait``: until it has,
+        unless calls get under way meanwhile (other threads are working: the process is not idle anyway)."""
         with self._cond:
             self._closing = True
             thread = self._thread
             self._cond.notify()
-        if wait and thread is not None and thread is not threading.current_thread() and not self._armed:
-            thread.join(1.0)
+        if not wait or thread is None or thread is threading.current_thread():
+            return
+        give_up = time.monotonic() + 1.0
+        while thread.is_alive() and not self._armed and time.monotonic() < give_up:
+            thread.join(0.01)
 
     def before_fork(self) -> None:
         self.close(wait=True)
