@@ -73,7 +73,7 @@ class Watchdog:
 
     def extend(self, exchange: _Exchange, span: Optional[float]) -> None:
         """``span`` seconds from now for what starts now (None: no limit)."""
-        if span is None:
+        if span is None or not span < _NEVER:  # no limit (None, infinity, or not a number)
             self.pause(exchange)
             return
         deadline = exchange.deadline = time.monotonic() + span
@@ -150,7 +150,7 @@ class Watchdog:
                     continue
                 idle = False
                 self._wake_at = min(earliest, now + self._longest_sleep)
-                self._cond.wait(self._wake_at - now)
+                self._cond.wait(self._wake_at - now if self._wake_at < _NEVER else None)
 
     def _fire(self, exchange: _Exchange) -> None:
         self._armed.discard(exchange)

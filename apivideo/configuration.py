@@ -235,6 +235,6 @@ class Configuration:
 
 
 def _positive(name: str, value: float) -> float:
-    if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
-        raise ApiValueError(f"{name} must be a number of seconds > 0, got {value!r}")
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 < value < float("inf"):
+        raise ApiValueError(f"{name} must be a finite number of seconds > 0, got {value!r}")
     return float(value)

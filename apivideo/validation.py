@@ -163,8 +163,8 @@ def check_options(op_name: str, options: Mapping[str, Any], allowed: AbstractSet
             continue
         if key == "_request_timeout" and not _is_timeout(value):
             raise ApiValueError(
-                f"{op_name}() argument '_request_timeout': expected seconds > 0 or a (connect, read) pair,"
-                f" got {value!r}"
+                f"{op_name}() argument '_request_timeout': expected a finite number of seconds > 0, or a"
+                f" (connect, read) pair of them, got {value!r}"
             )
         elif key == "_retries":
             from apivideo.retry import as_policy
@@ -219,6 +219,6 @@ def check_header_value(name: str, value: str) -> str:
 
 def _is_timeout(value: Any) -> bool:
     def seconds(x: Any) -> bool:
-        return isinstance(x, (int, float)) and not isinstance(x, bool) and x > 0
+        return isinstance(x, (int, float)) and not isinstance(x, bool) and 0 < x < float("inf")
 
     return seconds(value) or (isinstance(value, tuple) and len(value) == 2 and all(seconds(x) for x in value))

@@ -26,7 +26,7 @@ import apivideo
 from apivideo import _deadline
 from apivideo.api.videos_api import VideosApi
 from apivideo.configuration import Configuration
-from apivideo.exceptions import ApiConnectionException, ApiTimeoutException
+from apivideo.exceptions import ApiConnectionException, ApiTimeoutException, ApiValueError
 from apivideo.model.video_creation_payload import VideoCreationPayload
 
 MIB = 1024 * 1024
@@ -216,3 +216,15 @@ def test_a_connection_whose_exchange_the_watchdog_ended_never_serves_another_req
         assert videos.list().data == []  # the token exchange, then this: the answer arrived whole
         assert len(late) == 1
         assert [videos.list().data for _ in range(3)] == [[], [], []]
+
+
+@pytest.mark.parametrize("bad", [float("inf"), float("nan"), (5, float("inf")), (float("inf"), 5)])
+def test_a_timeout_that_is_not_a_finite_number_of_seconds_is_refused_by_name(emu, bad):
+    client = apivideo.AuthenticatedApiClient(emu.api_key, configuration=Configuration(host=emu.host))
+    with client, pytest.raises(ApiValueError, match="'_request_timeout': expected a finite number of seconds"):
+        VideosApi(client).list(_request_timeout=bad)
+    if not isinstance(bad, tuple):
+        for name in ("connect_timeout", "read_timeout"):
+            with pytest.raises(ApiValueError, match=f"{name} must be a finite number of seconds > 0"):
+                Configuration(**{name: bad})
+    assert [r for r in emu.requests if r.path == "/videos"] == []  # refused before sending
