@@ -15,7 +15,7 @@ The deadlines are the ones a caller expects:
   byte received, so a server dripping its answer a byte at a time could hold a caller for hours; here it cannot.
 
 The watchdog's thread starts with the first request, and ends when a client is closed while no call is under way,
-after a few idle seconds, and before a fork (the next request starts it again).
+before a fork, and some seconds after the last call (the next request starts it again).
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ _URLLIB3_2 = not str(getattr(urllib3, "__version__", "2")).startswith("1.")
 _NEVER = float("inf")
 IDLE_EXIT = 5.0  # seconds without any call under way before the watchdog thread ends
 MIN_SLEEP = 0.05  # the watchdog looks at least this long apart, whatever the timeouts
+MAX_WAIT = 3600.0  # and at most this long apart (a lock cannot wait for much longer than that anyway)
 
 
 class _Exchange:
@@ -56,7 +57,8 @@ class _Exchange:
 
 class Watchdog:
     """Keeps the deadlines of every exchange of the process. Its thread runs only while calls are under way: it
-    ends ``IDLE_EXIT`` seconds after the last one, when the last client is closed, and before a fork.
+    ends when a client is closed with no call under way, before a fork, and once idle (``IDLE_EXIT`` seconds after
+    its first look that finds no call under way: at most the connect timeout plus ``IDLE_EXIT`` after the last).
 
     Starting, pausing and finishing an exchange takes no lock and makes no system call: the thread is woken only
     when a new deadline falls before the time it already means to look again (when it is idle, or for a timeout
@@ -150,7 +152,7 @@ class Watchdog:
                     continue
                 idle = False
                 self._wake_at = min(earliest, now + self._longest_sleep)
-                self._cond.wait(self._wake_at - now if self._wake_at < _NEVER else None)
+                self._cond.wait(min(self._wake_at - now, MAX_WAIT))  # a later deadline is looked at again
 
     def _fire(self, exchange: _Exchange) -> None:
         self._armed.discard(exchange)

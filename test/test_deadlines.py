@@ -228,3 +228,18 @@ def test_a_timeout_that_is_not_a_finite_number_of_seconds_is_refused_by_name(emu
             with pytest.raises(ApiValueError, match=f"{name} must be a finite number of seconds > 0"):
                 Configuration(**{name: bad})
     assert [r for r in emu.requests if r.path == "/videos"] == []  # refused before sending
+
+
+def test_a_huge_timeout_neither_fails_the_call_nor_the_watchdog(emu, monkeypatch):
+    crashed: List[str] = []
+    monkeypatch.setattr(threading, "excepthook", lambda args: crashed.append(repr(args.exc_value)))
+    _deadline.WATCHDOG.close(wait=True)
+    config = Configuration(host=emu.host, retries=0)
+    with apivideo.AuthenticatedApiClient(emu.api_key, configuration=config) as client:
+        videos = VideosApi(client)
+        emu.inject("latency", delay=0.3, method="GET", path="/videos")  # the watchdog sees it under way
+        assert videos.list(_request_timeout=1e10).data == []  # beyond what a lock can wait for at once
+        emu.inject("latency", delay=2.0, method="GET", path="/videos")
+        outcome = run_for_at_most(lambda: videos.list(_request_timeout=(5, 0.3)), 3)
+    assert crashed == []
+    assert isinstance(outcome.get("error"), ApiTimeoutException), outcome
