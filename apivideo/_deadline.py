@@ -41,14 +41,12 @@ MAX_WAIT = 3600.0  # and at most this long apart (a lock cannot wait for much lo
 
 class _Exchange:
     """One request and its answer on one connection: the deadline of what is under way (``_NEVER`` between the
-    pieces of a request) and its span, and the claim that whichever ends it first, the caller or the watchdog,
-    takes."""
+    pieces of a request), and the claim that whichever ends it first, the caller or the watchdog, takes."""
 
-    __slots__ = ("deadline", "span", "sock", "claim", "fired", "finished")
+    __slots__ = ("deadline", "sock", "claim", "fired", "finished")
 
     def __init__(self, sock: Any) -> None:
         self.deadline = _NEVER
-        self.span = _NEVER
         self.sock = sock
         self.claim = [True]  # list.pop is atomic: exactly one side gets it
         self.fired = False  # the watchdog took the claim and shut the socket down (or is about to)
@@ -79,7 +77,6 @@ class Watchdog:
             self.pause(exchange)
             return
         deadline = exchange.deadline = time.monotonic() + span
-        exchange.span = span
         self._armed.add(exchange)
         if deadline < self._wake_at:
             self._wake(span)
