@@ -24,12 +24,6 @@ os.environ.setdefault("PYTHONPYCACHEPREFIX", os.path.join(tempfile.gettempdir(),
 os.environ["XDG_STATE_HOME"] = tempfile.mkdtemp(prefix="apivideo-test-state-")
 
 
-def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
-    """``-n auto`` (the default, from pyproject.toml): twice as many workers as cores, at most 8. Most tests spend
-    their time waiting on sockets, timers and child processes, so two workers per core keep the cores busy."""
-    return max(2, min(8, 2 * (os.cpu_count() or 1)))
-
-
 @pytest.fixture(scope="session")
 def _emulator() -> Iterator[Emulator]:
     with Emulator(rate_limits=ROOMY_RATE_LIMITS) as emu:
