@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import signal
 import ssl
 import threading
 import time
@@ -243,3 +244,19 @@ def test_a_huge_timeout_neither_fails_the_call_nor_the_watchdog(emu, monkeypatch
         outcome = run_for_at_most(lambda: videos.list(_request_timeout=(5, 0.3)), 3)
     assert crashed == []
     assert isinstance(outcome.get("error"), ApiTimeoutException), outcome
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads thread signal masks from Linux's /proc")
+def test_the_watchdog_thread_leaves_signals_to_the_other_threads(emu):
+    """A Ctrl-C the watchdog's thread took would not interrupt the main thread blocked reading standard input."""
+    with apivideo.AuthenticatedApiClient(emu.api_key, configuration=Configuration(host=emu.host)) as client:
+        assert VideosApi(client).list().data == []
+        (watchdog,) = [t for t in threading.enumerate() if t.name == "apivideo-deadlines"]
+        status = Path(f"/proc/self/task/{watchdog.native_id}/status").read_text()
+        blocked = int(next(line.split()[1] for line in status.splitlines() if line.startswith("SigBlk:")), 16)
+        main = Path(f"/proc/self/task/{threading.main_thread().native_id}/status").read_text()
+        main_blocked = int(next(line.split()[1] for line in main.splitlines() if line.startswith("SigBlk:")), 16)
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGCHLD):
+        assert blocked & (1 << (sig - 1)), f"{sig.name} is not blocked in the watchdog thread"
+    assert not blocked & (1 << (signal.SIGSEGV - 1))
+    assert not main_blocked & (1 << (signal.SIGINT - 1)), "the caller's thread must keep its own mask"

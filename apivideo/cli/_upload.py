@@ -325,9 +325,12 @@ def _parts(source: Source, chunk: int) -> Iterator[Tuple[bytes, int, bool]]:
 
 
 def _read_full(file: Any, size: int) -> bytes:
+    # One system call per read1 (where the file has it): back in Python between two, a Ctrl-C that arrived while the
+    # previous one was copying data is raised at once, not after the next read (which may wait for more input).
+    read = getattr(file, "read1", file.read)
     pieces, left = [], size
     while left > 0:
-        data = file.read(left)
+        data = read(left)
         if not data:
             break
         pieces.append(data)
