@@ -68,10 +68,10 @@ class RESTResponse:
         return data if amt is None else data[:amt]
 
 
-_SOCKET_TIMEOUTS = (TimeoutError, socket.timeout)
+_SOCKET_TIMEOUTS = (TimeoutError, socket.timeout)  # two classes before Python 3.10
 # urllib3 retries nothing and follows no redirect: the client's own loop decides. (A Retry object is immutable in
 # use; passing one saves urllib3 building it again on every request.)
-_NO_RETRIES = Retry(total=False, redirect=False)  # two classes before Python 3.10
+_NO_RETRIES = Retry(total=False, redirect=False)
 
 
 class ConnectionNotEstablished(ApiConnectionException):
