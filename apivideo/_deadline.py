@@ -23,7 +23,6 @@ from __future__ import annotations
 import contextlib
 import io
 import os
-import signal
 import socket
 import threading
 import time
@@ -32,6 +31,8 @@ from typing import Any, Optional, Set
 import urllib3
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+from apivideo._threads import start as start_deaf
 
 _URLLIB3_2 = not str(getattr(urllib3, "__version__", "2")).startswith("1.")
 _NEVER = float("inf")
@@ -124,7 +125,7 @@ class Watchdog:
             self._longest_sleep = max(MIN_SLEEP, min(self._longest_sleep, span))
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._run, name="apivideo-deadlines", daemon=True)
-                _start_deaf_to_signals(self._thread)
+                start_deaf(self._thread)  # a Ctrl-C is for the application's threads
             self._cond.notify()
 
     def _run(self) -> None:
@@ -160,25 +161,6 @@ class Watchdog:
             return  # it ended meanwhile
         exchange.fired = True
         _shut_down(exchange.sock)
-
-
-# Signals a process receives are handled by whichever of its threads does not block them. One taken by the
-# watchdog's thread would not interrupt the main thread's blocking read (Ctrl-C during ``input()`` or a read of
-# standard input would wait for the input): the thread blocks every signal but those of a fault in its own code.
-_FAULTS = {
-    getattr(signal, name, None) for name in ("SIGSEGV", "SIGBUS", "SIGFPE", "SIGILL", "SIGABRT", "SIGTRAP", "SIGSYS")
-}
-
-
-def _start_deaf_to_signals(thread: threading.Thread) -> None:
-    if not hasattr(signal, "pthread_sigmask"):
-        thread.start()
-        return
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, signal.valid_signals() - _FAULTS)
-    try:
-        thread.start()  # a new thread starts with the signal mask of the thread starting it
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _shut_down(sock: Any) -> None:

@@ -355,7 +355,11 @@ class ApiClient:
         if self._executor is None:
             from concurrent.futures import ThreadPoolExecutor
 
-            self._executor = ThreadPoolExecutor(max(1, self.pool_threads), thread_name_prefix="apivideo")
+            from apivideo._threads import deaf_worker
+
+            self._executor = ThreadPoolExecutor(
+                max(1, self.pool_threads), thread_name_prefix="apivideo", initializer=deaf_worker
+            )
         return self._executor
 
     # -- lifecycle -----------------------------------------------------------------------------

@@ -12,6 +12,7 @@ import os
 import threading
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, Tuple
 
+from apivideo._threads import start as start_deaf
 from apivideo.exceptions import (
     ApiException,
     ApiValueError,
@@ -231,7 +232,7 @@ class ChunkedUpload:
 
         threads = [threading.Thread(target=work, name=f"apivideo-upload-{i}", daemon=True) for i in range(workers)]
         for thread in threads:
-            thread.start()
+            start_deaf(thread)  # a Ctrl-C is for the calling thread, which stops starting parts
         try:
             for thread in threads:
                 thread.join()

@@ -15,6 +15,7 @@ import time
 import traceback
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence
 
+from apivideo._threads import start as start_deaf
 from apivideo.cli._context import EXIT_API, EXIT_INTERRUPTED, EXIT_OK, Context, UsageError
 from apivideo.cli._errors import describe_error, in_cli_terms
 from apivideo.cli._output import Board, duration, human_bytes, keep_secret, note, print_json, print_table
@@ -163,7 +164,7 @@ class Batch:
         previous = self._catch_sigint()
         try:
             for thread in threads:
-                thread.start()
+                start_deaf(thread)  # Ctrl-C reaches this thread's handler at once, whatever the workers do
             told = False
             while not self.settled():
                 self.changed.wait(0.2)

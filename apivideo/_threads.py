@@ -1,0 +1,46 @@
+"""Threads of the SDK's own that leave the process's signals to the threads of the application.
+
+A signal sent to a process is handled by whichever of its threads does not block it. If one of the SDK's threads
+takes a Ctrl-C, the main thread's blocking call (``input()``, a read of standard input, a ``join``) is not
+interrupted, and the Ctrl-C waits for that call to return. So every thread the SDK starts blocks every signal but
+those of a fault in its own code; Python still runs the handlers, in the main thread, as always.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import threading
+from typing import Any, Iterator
+
+_FAULTS = {
+    getattr(signal, name, None) for name in ("SIGSEGV", "SIGBUS", "SIGFPE", "SIGILL", "SIGABRT", "SIGTRAP", "SIGSYS")
+}
+_CAN_MASK = hasattr(signal, "pthread_sigmask")
+
+
+@contextlib.contextmanager
+def signals_held() -> Iterator[None]:
+    """Block the signals in the calling thread for the block's duration; a signal that arrives meanwhile is
+    delivered when it ends. A thread started inside inherits the mask."""
+    if not _CAN_MASK:
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, signal.valid_signals() - _FAULTS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def start(thread: threading.Thread) -> threading.Thread:
+    """Start ``thread`` deaf to the process's signals."""
+    with signals_held():
+        thread.start()
+    return thread
+
+
+def deaf_worker(*_: Any) -> None:
+    """A ``ThreadPoolExecutor`` initializer: the worker thread blocks the process's signals."""
+    if _CAN_MASK:
+        signal.pthread_sigmask(signal.SIG_BLOCK, signal.valid_signals() - _FAULTS)
