@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import tempfile
 from typing import Iterator, List
 
@@ -20,6 +21,10 @@ ROOMY_RATE_LIMITS = {"upload": 1_000_000, "write": 1_000_000, "read": 1_000_000}
 # (in a folder of their own) instead of compiling the package again in every child.
 os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 os.environ.setdefault("PYTHONPYCACHEPREFIX", os.path.join(tempfile.gettempdir(), "apivideo-test-pycache"))
+# A suite started as a background job (``pytest &`` from a script) inherits SIGINT ignored, and so would the command
+# lines whose Ctrl-C the tests check: a child started from here begins with the default disposition instead.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 # The upload journal's default folder: never the user's own state folder.
 os.environ["XDG_STATE_HOME"] = tempfile.mkdtemp(prefix="apivideo-test-state-")
 
