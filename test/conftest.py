@@ -29,6 +29,14 @@ if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
 os.environ["XDG_STATE_HOME"] = tempfile.mkdtemp(prefix="apivideo-test-state-")
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """``-n auto``: one and a half workers per core. Many tests spend their time waiting (a timeout to pass, a
+    server to answer late, a child process to start): a third worker on two cores fills those waits."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return max(1, cores * 3 // 2)
+
+
 @pytest.fixture(scope="session")
 def _emulator() -> Iterator[Emulator]:
     with Emulator(rate_limits=ROOMY_RATE_LIMITS) as emu:
