@@ -120,13 +120,25 @@ class Watchdog:
         self.__init__()  # type: ignore[misc]
 
     def _wake(self, span: float) -> None:
+        new = None
         with self._cond:
             self._closing = False
             self._longest_sleep = max(MIN_SLEEP, min(self._longest_sleep, span))
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(target=self._run, name="apivideo-deadlines", daemon=True)
-                start_deaf(self._thread)  # a Ctrl-C is for the application's threads
+            thread = self._thread
+            if thread is None or (thread.ident is not None and not thread.is_alive()):  # (no ident: starting)
+                new = self._thread = threading.Thread(target=self._run, name="apivideo-deadlines", daemon=True)
             self._cond.notify()
+        if new is None:
+            return
+        # Started with the lock released: a signal held back while it starts is handled when the mask is restored,
+        # and a handler that makes a call of its own must not find the lock taken by the code it interrupted.
+        try:
+            start_deaf(new)  # a Ctrl-C is for the application's threads
+        except BaseException:
+            with self._cond:
+                if self._thread is new and new.ident is None:
+                    self._thread = None  # it never ran: the next call starts one
+            raise
 
     def _run(self) -> None:
         idle = False
