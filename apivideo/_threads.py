@@ -1,9 +1,14 @@
-"""Threads of the SDK's own that leave the process's signals to the threads of the application.
+"""Threads that run only the SDK's own code leave the process's signals to the threads of the application.
 
 A signal sent to a process is handled by whichever of its threads does not block it. If one of the SDK's threads
 takes a Ctrl-C, the main thread's blocking call (``input()``, a read of standard input, a ``join``) is not
-interrupted, and the Ctrl-C waits for that call to return. So every thread the SDK starts blocks every signal but
-those of a fault in its own code; Python still runs the handlers, in the main thread, as always.
+interrupted, and the Ctrl-C waits for that call to return. So the timeout watchdog and the command line's upload
+workers block every signal but those of a fault in their own code; Python still runs the handlers, in the main
+thread, as always.
+
+Threads that run the caller's code (progress listeners on upload parts, ``async_req`` calls and their hooks,
+``upload_files`` callbacks) keep the caller's mask: a process started from them inherits the mask of the thread
+that starts it, and one started with SIGTERM blocked could not be terminated.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import signal
 import threading
-from typing import Any, Iterator
+from typing import Iterator
 
 _FAULTS = {
     getattr(signal, name, None) for name in ("SIGSEGV", "SIGBUS", "SIGFPE", "SIGILL", "SIGABRT", "SIGTRAP", "SIGSYS")
@@ -38,9 +43,3 @@ def start(thread: threading.Thread) -> threading.Thread:
     with signals_held():
         thread.start()
     return thread
-
-
-def deaf_worker(*_: Any) -> None:
-    """A ``ThreadPoolExecutor`` initializer: the worker thread blocks the process's signals."""
-    if _CAN_MASK:
-        signal.pthread_sigmask(signal.SIG_BLOCK, signal.valid_signals() - _FAULTS)

@@ -355,11 +355,7 @@ class ApiClient:
         if self._executor is None:
             from concurrent.futures import ThreadPoolExecutor
 
-            from apivideo._threads import deaf_worker
-
-            self._executor = ThreadPoolExecutor(
-                max(1, self.pool_threads), thread_name_prefix="apivideo", initializer=deaf_worker
-            )
+            self._executor = ThreadPoolExecutor(max(1, self.pool_threads), thread_name_prefix="apivideo")
         return self._executor
 
     # -- lifecycle -----------------------------------------------------------------------------

@@ -22,7 +22,6 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Iterable, List, Optional, Sequence, Union
 
-from apivideo._threads import deaf_worker
 from apivideo.api.videos_api import VideosApi
 from apivideo.exceptions import ApiException, ApiValueError, NotFoundException, OpenApiException
 from apivideo.journal import UploadJournal
@@ -382,7 +381,7 @@ def upload_files(
         for result in results:
             one(result)
     else:
-        with ThreadPoolExecutor(jobs, thread_name_prefix="apivideo-file", initializer=deaf_worker) as pool:
+        with ThreadPoolExecutor(jobs, thread_name_prefix="apivideo-file") as pool:
             for _ in pool.map(one, results):
                 pass
     return results

@@ -74,6 +74,7 @@ class Transfer:
         self.resent: set[Hashable] = set()  # parts sent again after going out whole (their answer was lost)
         self.lock = threading.Lock()
         self.next_free = 0.0  # bandwidth cap: when the next byte may leave (monotonic clock)
+        self.halted = False  # the caller gave up (Ctrl-C): every part stops at its next block
 
     @property
     def cancelled(self) -> bool:
@@ -90,8 +91,12 @@ class Transfer:
 
     def check(self) -> None:
         """Raise :class:`Cancelled` if the upload was cancelled."""
-        if self.cancel is not None and self.cancel.is_set():
+        if self.halted or (self.cancel is not None and self.cancel.is_set()):
             raise Cancelled("the upload was cancelled")
+
+    def halt(self) -> None:
+        """Stop every part of this upload at its next block, as a cancellation does."""
+        self.halted = True
 
     # -- called by request bodies --------------------------------------------------------------
 

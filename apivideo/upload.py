@@ -12,7 +12,6 @@ import os
 import threading
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, Tuple
 
-from apivideo._threads import start as start_deaf
 from apivideo.exceptions import (
     ApiException,
     ApiValueError,
@@ -231,13 +230,17 @@ class ChunkedUpload:
                     failures.append(exc)
 
         threads = [threading.Thread(target=work, name=f"apivideo-upload-{i}", daemon=True) for i in range(workers)]
-        for thread in threads:
-            start_deaf(thread)  # a Ctrl-C is for the calling thread, which stops starting parts
         try:
             for thread in threads:
+                thread.start()
+            for thread in threads:
                 thread.join()
-        except BaseException as exc:  # Ctrl-C in the calling thread: start nothing more
+        except BaseException as exc:  # Ctrl-C in the calling thread: start no part, stop those under way
             failures.append(exc)
+            self.transfer.halt()
+            for thread in threads:
+                if thread.ident is not None:
+                    thread.join()  # within one block (a second Ctrl-C quits at once)
             raise
         if failures:
             raise failures[0]
