@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import signal
 import threading
-from typing import Iterator
+from typing import Iterator, Optional, Set
 
 _FAULTS = {
     getattr(signal, name, None) for name in ("SIGSEGV", "SIGBUS", "SIGFPE", "SIGILL", "SIGABRT", "SIGTRAP", "SIGSYS")
@@ -43,3 +43,14 @@ def start(thread: threading.Thread) -> threading.Thread:
     with signals_held():
         thread.start()
     return thread
+
+
+def current_mask() -> Optional[Set[int]]:
+    """The calling thread's signal mask (None where there are no masks)."""
+    return set(signal.pthread_sigmask(signal.SIG_BLOCK, ())) if _CAN_MASK else None
+
+
+def set_mask(mask: Optional[Set[int]]) -> None:
+    """Give the calling thread ``mask`` (one :func:`current_mask` returned)."""
+    if mask is not None:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)

@@ -342,7 +342,8 @@ def upload_files(
     """Upload every file of ``paths`` (see :func:`find_files`), ``jobs`` files at a time, each to a video of its
     own titled ``title(path)`` (default: :func:`title_from_name`). A file whose upload the journal says is
     unfinished is continued; a failure is recorded in its result and the other files go on. ``on_result`` is
-    called as each file ends; ``cancel`` (a ``threading.Event``) stops every upload, leaving them resumable.
+    called as each file ends; ``cancel`` (a ``threading.Event``) stops every upload, leaving them resumable, and
+    so does a Ctrl-C in the calling thread, which is then raised.
     With ``dry_run`` nothing is sent and every result is ``planned``. ``skip_existing`` skips files already on
     api.video (see :func:`upload_file`); files the journal says were uploaded are skipped unless ``reupload``.
     Results come in the order of the files."""
@@ -358,6 +359,9 @@ def upload_files(
                 on_result(result)
         return results
     lock = threading.Lock()
+    if jobs > 1:  # a Ctrl-C in the calling thread stops the uploads under way too, within one block each
+        halted = threading.Event()
+        cancel = halted if cancel is None else _EitherEvent(cancel, halted)
 
     def one(result: FileResult) -> None:
         started = time.monotonic()
@@ -382,9 +386,32 @@ def upload_files(
             one(result)
     else:
         with ThreadPoolExecutor(jobs, thread_name_prefix="apivideo-file") as pool:
-            for _ in pool.map(one, results):
-                pass
+            try:
+                for _ in pool.map(one, results):
+                    pass
+            except BaseException:
+                halted.set()  # leaving the block waits for the jobs: they stop at their next block
+                raise
     return results
+
+
+class _EitherEvent:
+    """Set when either of two events is: the caller's ``cancel``, or the calling thread's own Ctrl-C."""
+
+    def __init__(self, first: Any, second: threading.Event) -> None:
+        self.first, self.second = first, second
+
+    def is_set(self) -> bool:
+        return bool(self.first.is_set()) or self.second.is_set()
+
+    def wait(self, timeout: Optional[float] = None) -> bool:
+        until = None if timeout is None else time.monotonic() + timeout
+        while not self.is_set():
+            left = 0.05 if until is None else min(0.05, until - time.monotonic())
+            if left <= 0:
+                return False
+            self.second.wait(left)  # the caller's event may have no wait(): it is looked at every 50 ms
+        return True
 
 
 def _journal(journal: Union[bool, PathLike, UploadJournal, None]) -> Optional[UploadJournal]:

@@ -12,6 +12,7 @@ import os
 import threading
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, Tuple
 
+from apivideo._threads import current_mask, set_mask, signals_held
 from apivideo.exceptions import (
     ApiException,
     ApiValueError,
@@ -217,8 +218,10 @@ class ChunkedUpload:
         pending = iter(chunks)
         take = threading.Lock()
         failures: List[BaseException] = []
+        callers_mask = current_mask()
 
         def work() -> None:
+            set_mask(callers_mask)  # started with the signals held (below); the listener runs with the caller's
             while not failures:
                 with take:
                     item = next(pending, None)
@@ -231,15 +234,16 @@ class ChunkedUpload:
 
         threads = [threading.Thread(target=work, name=f"apivideo-upload-{i}", daemon=True) for i in range(workers)]
         try:
-            for thread in threads:
-                thread.start()
+            with signals_held():  # a Ctrl-C waits until every thread has started: none runs unknown to the join
+                for thread in threads:
+                    thread.start()
             for thread in threads:
                 thread.join()
         except BaseException as exc:  # Ctrl-C in the calling thread: start no part, stop those under way
             failures.append(exc)
             self.transfer.halt()
             for thread in threads:
-                if thread.ident is not None:
+                if thread.ident is not None:  # (none when starting it failed)
                     thread.join()  # within one block (a second Ctrl-C quits at once)
             raise
         if failures:

@@ -5,7 +5,6 @@ stops every part and leaves the upload resumable."""
 
 from __future__ import annotations
 
-import _thread
 import signal
 import subprocess
 import sys
@@ -21,8 +20,17 @@ from apivideo.library import upload_files
 from apivideo.model.video_creation_payload import VideoCreationPayload
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "pthread_sigmask"), reason="POSIX signal masks")
-CHUNK = 5 * 1024 * 1024
+MIB = 1024 * 1024
+CHUNK = 5 * MIB
 SLEEPER = [sys.executable, "-c", "import time; time.sleep(60)"]
+
+
+@pytest.fixture
+def ctrl_c():
+    """Sends the main thread a real SIGINT, handled as Python does by default (KeyboardInterrupt)."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield lambda: signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)
+    signal.signal(signal.SIGINT, previous)
 
 
 def _terminated(proc: subprocess.Popen[bytes]) -> bool:
@@ -71,7 +79,7 @@ def test_a_process_started_by_an_async_call_or_an_upload_files_callback_can_be_t
     assert started and all(_terminated(proc) for proc in started)
 
 
-def test_ctrl_c_during_parallel_parts_stops_every_part_and_the_upload_resumes(emu, client):
+def test_ctrl_c_during_parallel_parts_stops_every_part_and_the_upload_resumes(emu, client, ctrl_c):
     client.configuration.upload_concurrency = 3
     data = _data(8 * CHUNK + 5, seed=12)
     videos = VideosApi(client)
@@ -81,7 +89,7 @@ def test_ctrl_c_during_parallel_parts_stops_every_part_and_the_upload_resumes(em
     def listener(done: int, total: int) -> None:
         if threading.current_thread().name.startswith("apivideo-upload-") and not interrupted:
             interrupted.append(True)
-            _thread.interrupt_main()  # as a Ctrl-C: KeyboardInterrupt in the calling thread, blocked in a join
+            ctrl_c()  # the calling thread is blocked in a join
 
     with pytest.raises(KeyboardInterrupt):
         videos.upload(video_id, data, _progress_listener=listener)
@@ -125,3 +133,32 @@ def test_a_signal_handler_may_call_the_sdk_while_the_watchdog_thread_starts(emu,
         [sys.executable, "-c", _HANDLER_CALLS, emu.host, emu.api_key, video_id], capture_output=True, timeout=20
     )  # a deadlock would hang the child for good: the timeout ends the test
     assert (run.returncode, run.stdout.strip()) == (0, b"True"), run.stderr.decode()[-2000:]
+
+
+def test_ctrl_c_during_upload_files_stops_the_uploads_under_way_and_the_journal_continues_them(
+    emu, client, tmp_path, ctrl_c
+):
+    folder = tmp_path / "films"
+    folder.mkdir()
+    digests = {}
+    for i in range(3):
+        data = _data(2 * CHUNK + 100 + i, seed=20 + i)
+        (folder / f"film{i}.mp4").write_bytes(data)
+        digests[f"film{i}"] = _sha(data)
+    journal = tmp_path / "journal"
+    interrupted: List[bool] = []
+
+    def listener(done: int, total: int) -> None:
+        if done and not interrupted:
+            interrupted.append(True)
+            ctrl_c()  # the calling thread waits for the jobs
+
+    with pytest.raises(KeyboardInterrupt):  # 8 MiB/s: without a stop, the two files under way take 2.5 s
+        upload_files(client, [folder], jobs=2, journal=journal, _progress_listener=listener, max_bandwidth=8 * MIB)
+    assert not [t.name for t in threading.enumerate() if t.name.startswith("apivideo-file")]
+    assert not [r for r in emu.requests if r.path.endswith("/source") and r.status == 201], "uploads went on"
+    results = upload_files(client, [folder], jobs=2, journal=journal)
+    assert [r.error for r in results] == [None, None, None]
+    videos = VideosApi(client).list().data
+    assert sorted(v.title for v in videos) == sorted(digests), "a video too many or missing"
+    assert {v.title: emu.source_sha256(v.video_id) for v in videos} == digests
