@@ -231,6 +231,12 @@ class _AnswerSocket:
     def __init__(self, sock: Any, exchange: _Exchange) -> None:
         self._sock = sock
         self._exchange = exchange
+        # The two methods urllib3 looks up on every answer are found here, not through __getattr__ (reached only
+        # after a failed lookup has built an AttributeError). urllib3's TLS-in-TLS transport has no shutdown.
+        self.settimeout = sock.settimeout
+        shutdown = getattr(sock, "shutdown", None)
+        if shutdown is not None:
+            self.shutdown = shutdown
 
     def makefile(self, mode: str = "rb", *args: Any, **kwargs: Any) -> io.BufferedReader:
         raw = self._sock.makefile("rb", buffering=0)
