@@ -29,11 +29,13 @@ class PreparedRequest:
     - ``replay_safe``: whether sending it twice cannot duplicate anything (a 5xx or a reset may be retried);
     - ``secrets``: values that must never appear in an error or a log (an upload token, a key in the body);
     - ``bucket``: the rate-limit budget it draws from (``upload``, ``write`` or ``read``);
-    - ``host``: another API root for this request only (the official ``_host``), else the configured one.
+    - ``host``: another API root for this request only (the official ``_host``), else the configured one;
+    - ``label``: ``POST /videos/{videoId}/source``, how logs, errors and rate-limit budgets name it (made from the
+      method and the route).
     """
 
     __slots__ = ("method", "route", "path", "query", "headers", "body", "response", "auth", "replay_safe", "secrets",
-                 "bucket", "host")  # fmt: skip
+                 "bucket", "host", "label")  # fmt: skip
 
     def __init__(
         self,
@@ -63,11 +65,7 @@ class PreparedRequest:
         self.secrets = secrets
         self.bucket = bucket or (READ if method in ("GET", "HEAD", "OPTIONS") else WRITE)
         self.host = host  # None: the client's configured host
-
-    @property
-    def label(self) -> str:
-        """``POST /videos/{videoId}/source``: how logs and errors name this request."""
-        return f"{self.method} {self.route}"
+        self.label = f"{method} {route}"
 
     @property
     def carries_credentials(self) -> bool:
@@ -76,10 +74,11 @@ class PreparedRequest:
     def replace(self, **changes: Any) -> PreparedRequest:
         """A copy with some attributes changed (``headers`` replaces the request's own headers)."""
         copy = PreparedRequest.__new__(PreparedRequest)
-        for name in self.__slots__:
+        for name in _GIVEN:
             object.__setattr__(copy, name, changes.pop(name, getattr(self, name)))
         if changes:
             raise TypeError(f"PreparedRequest has no attribute {sorted(changes)[0]!r}")
+        copy.label = f"{copy.method} {copy.route}"
         return copy
 
     def url(self, host: str) -> str:
@@ -88,3 +87,6 @@ class PreparedRequest:
 
     def __repr__(self) -> str:
         return f"PreparedRequest({self.label})"
+
+
+_GIVEN = PreparedRequest.__slots__[:-1]  # what replace() may change: all but the label, made from method and route
