@@ -185,11 +185,12 @@ class ApiClient:
                 request = request.replace(host=cfg.get_host_from_settings(options["_host_index"]))
             if options.get("cancel") is not None:
                 wait = _cancellable(options["cancel"], wait)
+        host = cfg.host
         if request.carries_credentials:
-            self._check_transport(request.host or cfg.host)
-        url = request.url(cfg.host)
+            self._check_transport(request.host or host)
+        url = request.url(host)
         label = request.label
-        hidden = request.secrets
+        sent_authorization: Optional[str] = None  # hidden in errors, with the request's secrets
         pacer = self._pacer
         pacing = cfg.rate_limit_pacing
         started = time.monotonic()
@@ -203,7 +204,7 @@ class ApiClient:
                     url = self._authenticate(request, headers, url)
                     authorization = headers.get("Authorization")
                     if authorization is not None:  # the only header the hook sets; the others were checked
-                        hidden = _with_credentials(request.secrets, authorization)
+                        sent_authorization = authorization
                         if authorization != self._checked_authorization:  # checked once per token, not per call
                             _check_header("Authorization", authorization)
                             self._checked_authorization = authorization
@@ -216,6 +217,7 @@ class ApiClient:
                     )  # fmt: skip
                     if delay is None:
                         raise
+                    hidden = _with_credentials(request.secrets, sent_authorization)
                     self._before_retry(label, scrub(exc.reason or "a connection error", hidden), policy, retry_number,
                                        delay)  # fmt: skip
                     if delay > 0:
@@ -248,9 +250,10 @@ class ApiClient:
             self.last_response = resp
             value = _decode(resp, request.response, label) if preload else None
         except OpenApiException as exc:  # the one redaction point: whatever layer raised it
-            redact(exc, hidden)
+            redact(exc, _with_credentials(request.secrets, sent_authorization))
             raise
-        log.debug("%s -> %s in %.1f ms", label, status, (time.monotonic() - started) * 1000)
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("%s -> %s in %.1f ms", label, status, (time.monotonic() - started) * 1000)
         return value, resp
 
     def _before_retry(self, label: str, why: str, policy: Any, retry_number: int, delay: float) -> None:
