@@ -49,7 +49,7 @@ class Param:
     """
 
     __slots__ = ("name", "wire", "where", "_tp", "required", "enum", "minimum", "maximum", "secret", "_check",
-                 "has_rules")  # fmt: skip
+                 "has_rules", "plain")  # fmt: skip
 
     def __init__(
         self,
@@ -71,6 +71,8 @@ class Param:
         self._check: Optional[Callable[[Any], Optional[str]]] = None
         # enums, ranges or a model to check (a model may stand in any place: a body, an analytics filter...)
         self.has_rules = enum is not None or minimum is not None or maximum is not None or where not in ("path", "file")
+        # a value of exactly this type always fits (an id is a str): no need to run the type check
+        self.plain = tp if tp in (str, int, float, bool) else None
 
     @property
     def tp(self) -> Any:
@@ -146,7 +148,7 @@ class Operation(Generic[T]):
 
                     raise ApiTypeError(f"{self.name}() missing required argument '{p.name}'")
                 continue
-            if (types and p.check(value) is not None) or (rules and p.has_rules):
+            if (types and type(value) is not p.plain and p.check(value) is not None) or (rules and p.has_rules):
                 from apivideo.validation import check_argument
 
                 check_argument(self.name, p, value, rules, types)
