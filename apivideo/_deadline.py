@@ -91,11 +91,12 @@ class Watchdog:
     def finish(self, exchange: _Exchange) -> bool:
         """The exchange is over (its answer read, or its connection back in the pool). True when the watchdog
         ended it instead: its socket is, or is about to be, shut down, and the connection must not be used again."""
-        try:
-            exchange.claim.pop()
-            exchange.finished = True
-        except IndexError:
-            pass  # ended before: by this caller, or by the watchdog
+        if not exchange.finished:  # the answer's end and the pool both finish it: the second has nothing to take
+            try:
+                exchange.claim.pop()
+                exchange.finished = True
+            except IndexError:
+                pass  # ended before, by the watchdog
         self._armed.discard(exchange)
         return not exchange.finished
 
@@ -305,6 +306,8 @@ class _WatchedMixin:
         if exchange is None:
             return False
         self._exchange = None
+        if exchange.finished:  # the end of its answer finished it (the usual case)
+            return False
         return WATCHDOG.finish(exchange)
 
 
