@@ -468,7 +468,7 @@ def _decode(resp: Any, response: Any, label: str) -> Any:
     data = resp.data
     problem = None
     try:
-        obj = json.loads(data)
+        obj = json.loads(_json_text(data))
     except (ValueError, RecursionError) as exc:
         problem = "nested too deeply to decode" if isinstance(exc, RecursionError) else "not valid JSON"
     if problem is None:
@@ -487,6 +487,14 @@ def _decode(resp: Any, response: Any, label: str) -> Any:
         resp.status, f"the response {problem}" if problem.startswith("does") else f"the response is {problem}",
         body=data[:MAX_ERROR_BODY], headers=resp.headers, route=label,
     )  # fmt: skip
+
+
+def _json_text(data: Any) -> Any:
+    """An answer's bytes as ``json.loads`` would decode them, without its search for the encoding: a JSON object or
+    array whose second byte is not NUL is UTF-8 to ``json.loads`` too. Anything else is left to ``json.loads``."""
+    if type(data) is bytes and data[:1] in (b"{", b"[") and data[1:2] != b"\x00":
+        return data.decode("utf-8", "surrogatepass")
+    return data
 
 
 def is_loopback(url: str) -> bool:
