@@ -187,12 +187,9 @@ class RateLimits:
 
 
 def _parse(headers: Mapping[str, str]) -> Optional[tuple[int, int, float]]:
-    announced, left = headers.get("X-RateLimit-Limit"), headers.get("X-RateLimit-Remaining")
-    if announced is None or left is None:
-        return None
-    try:
-        limit = int(announced)
-        remaining = int(left)
+    try:  # the two headers every answer of the API carries (a KeyError when one is missing)
+        limit = int(headers["X-RateLimit-Limit"])
+        remaining = int(headers["X-RateLimit-Remaining"])
         resets_in = float(headers.get("X-RateLimit-Retry-After") or 60.0)
     except (KeyError, TypeError, ValueError):
         return None
