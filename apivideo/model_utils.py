@@ -354,24 +354,23 @@ def _compile_decoder(cls: type[Model]) -> Callable[[Any], Any]:
             lines.append(f"        obj.{f.name} = data[{f.wire!r}]")
             continue
         lines.append(f"        v = data[{f.wire!r}]")
-        if True:
-            item = getattr(f.decode, "list_item", None)
-            if item is None:
-                env[f"d{i}"] = fast(f.decode)
-                decode = [f"v = d{i}(v)"]
-            else:  # a list of models or datetimes: the loop is inlined here
-                env[f"d{i}"] = fast(as_decoder(item))
-                decode = [
-                    "if type(v) is not list:",
-                    "    raise ApiValueError('expected a JSON array, got ' + type(v).__name__)",
-                    f"v = [None if x is None else d{i}(x) for x in v]",
-                ]
-            lines += ["        if v is not None:", "            try:"]
-            lines += ["                " + line for line in decode]
-            lines += [
-                "            except (TypeError, ValueError, AttributeError, OverflowError) as exc:",
-                f"                raise ApiValueError({cls.__name__ + '.' + f.wire + ': '!r} + str(exc)) from None",
+        item = getattr(f.decode, "list_item", None)
+        if item is None:
+            env[f"d{i}"] = fast(f.decode)
+            decode = [f"v = d{i}(v)"]
+        else:  # a list of models or datetimes: the loop is inlined here
+            env[f"d{i}"] = fast(as_decoder(item))
+            decode = [
+                "if type(v) is not list:",
+                "    raise ApiValueError('expected a JSON array, got ' + type(v).__name__)",
+                f"v = [None if x is None else d{i}(x) for x in v]",
             ]
+        lines += ["        if v is not None:", "            try:"]
+        lines += ["                " + line for line in decode]
+        lines += [
+            "            except (TypeError, ValueError, AttributeError, OverflowError) as exc:",
+            f"                raise ApiValueError({cls.__name__ + '.' + f.wire + ': '!r} + str(exc)) from None",
+        ]
         lines.append(f"        obj.{f.name} = v")
     lines.append("    return obj")
     exec(compile("\n".join(lines), f"<decoder of {cls.__name__}>", "exec"), env)
