@@ -190,7 +190,7 @@ class ApiClient:
             self._check_transport(request.host or host)
         url = request.url(host)
         label = request.label
-        sent_authorization: Optional[str] = None  # hidden in errors, with the request's secrets
+        sent: Tuple[str, ...] = ()  # each Authorization sent (a replay after a 401 sends another): hidden in errors
         pacer = self._pacer
         pacing = cfg.rate_limit_pacing
         started = time.monotonic()
@@ -204,7 +204,8 @@ class ApiClient:
                     url = self._authenticate(request, headers, url)
                     authorization = headers.get("Authorization")
                     if authorization is not None:  # the only header the hook sets; the others were checked
-                        sent_authorization = authorization
+                        if authorization not in sent:
+                            sent += (authorization,)
                         if authorization != self._checked_authorization:  # checked once per token, not per call
                             _check_header("Authorization", authorization)
                             self._checked_authorization = authorization
@@ -217,7 +218,7 @@ class ApiClient:
                     )  # fmt: skip
                     if delay is None:
                         raise
-                    hidden = _with_credentials(request.secrets, sent_authorization)
+                    hidden = _with_credentials(request.secrets, sent)
                     self._before_retry(label, scrub(exc.reason or "a connection error", hidden), policy, retry_number,
                                        delay)  # fmt: skip
                     if delay > 0:
@@ -250,7 +251,7 @@ class ApiClient:
             self.last_response = resp
             value = _decode(resp, request.response, label) if preload else None
         except OpenApiException as exc:  # the one redaction point: whatever layer raised it
-            redact(exc, _with_credentials(request.secrets, sent_authorization))
+            redact(exc, _with_credentials(request.secrets, sent))
             raise
         if log.isEnabledFor(logging.DEBUG):
             log.debug("%s -> %s in %.1f ms", label, status, (time.monotonic() - started) * 1000)
@@ -453,10 +454,11 @@ _PROCESS_BOUND = frozenset({"rest_client", "_executor", "_executor_lock", "_chec
                             "_pacer", "last_response", "_sleep", "_token", "_lock"})  # fmt: skip
 
 
-def _with_credentials(secrets: Tuple[str, ...], authorization: Optional[str]) -> Tuple[str, ...]:
-    if not authorization:
-        return secrets
-    return (*secrets, authorization, authorization.partition(" ")[2])
+def _with_credentials(secrets: Tuple[str, ...], authorizations: Tuple[str, ...]) -> Tuple[str, ...]:
+    """The request's secrets, and each Authorization header sent with it (whole, and its credentials alone)."""
+    for authorization in authorizations:
+        secrets = (*secrets, authorization, authorization.partition(" ")[2])
+    return secrets
 
 
 def _decode(resp: Any, response: Any, label: str) -> Any:

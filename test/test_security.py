@@ -414,3 +414,48 @@ def test_webhook_signed_non_json_body_is_rejected_cleanly():
     for body in (b"not json", b"[1, 2]", b"\xff\xfe"):
         with pytest.raises(webhooks.WebhookSignatureError):
             webhooks.parse_event(body, {"X-Api-Video-Signature": _sign(body)}, secret=SECRET)
+
+
+def test_a_token_refused_with_401_is_hidden_in_the_error_of_the_replay_too():
+    """A 401 makes the client renew its token and send the request again; if the server's next error quotes the
+    first token, that one is hidden as well as the second."""
+    import http.server
+    import threading
+
+    tokens = iter(["first-bearer-token-0001", "second-bearer-token-0002"])
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *args):  # quiet
+            pass
+
+        def do_POST(self):
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            self.answer(200, {"access_token": next(tokens), "refresh_token": "r", "token_type": "Bearer",
+                              "expires_in": 3600})  # fmt: skip
+
+        def do_GET(self):
+            if "first-bearer" in self.headers.get("Authorization", ""):
+                self.answer(401, {"title": "expired"})
+            else:
+                self.answer(500, {"title": "token first-bearer-token-0001 was revoked"})
+
+        def answer(self, status, obj):
+            body = json.dumps(obj).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    cfg = Configuration(host=f"http://127.0.0.1:{server.server_port}", retries=apivideo.RetryPolicy(max_retries=0))
+    try:
+        with apivideo.AuthenticatedApiClient("key", configuration=cfg) as client, pytest.raises(ApiException) as caught:
+            VideosApi(client).get("vi1")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert caught.value.status == 500
+    text = f"{caught.value} {caught.value!r} {caught.value.body!r}"
+    assert "first-bearer-token-0001" not in text and "revoked" in text
