@@ -267,6 +267,29 @@ def test_ctrl_c_during_a_stream_upload_says_the_video_cannot_be_completed(emu: E
     ]
 
 
+def test_ctrl_c_before_the_first_part_of_a_stream_says_the_video_received_none_of_it(
+    emu: Emulator, client: apivideo.AuthenticatedApiClient
+) -> None:
+    proc = popen("upload", "-", "--chunk-size", "5M", emu=emu, stdin=subprocess.PIPE)
+    assert proc.stdin is not None
+    proc.stdin.write(b"x" * MIB)  # less than a part: nothing can be sent yet
+    proc.stdin.flush()
+    deadline = time.monotonic() + 60  # a loaded machine starts Python slowly
+    while not any(r.status == 201 and r.path == "/videos" for r in emu.requests):
+        assert time.monotonic() < deadline, "the video was not created"
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGINT)
+    proc.wait(timeout=20)
+    run = finish(proc)
+    assert run.code == 130, run
+    assert not [r for r in emu.requests if r.path.endswith("/source")]
+    (video_id,) = [v.video_id for v in VideosApi(client).list().data]
+    assert run.err.splitlines()[-1] == (
+        f"video {video_id} was created but received none of the stream; remove it with:"
+        f" apivideo --host {emu.host} videos delete {video_id}"
+    )
+
+
 # -- the emulator's own command line ---------------------------------------------------------------------------
 
 

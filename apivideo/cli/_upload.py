@@ -210,6 +210,7 @@ class _Attempt:
         self.ctx = ctx
         self.video_id: Optional[str] = None
         self.session: Optional[ProgressiveSession] = None  # knows the video once its first part created it
+        self.parts_sent = 0
         self.finished = False
 
     def hints(self) -> List[str]:
@@ -217,6 +218,8 @@ class _Attempt:
         if video_id is None or self.finished:
             return []
         remove = self.ctx.command_line("videos", "delete", video_id)
+        if not self.parts_sent:
+            return [f"video {video_id} was created but received none of the stream; remove it with: {remove}"]
         return [f"video {video_id} holds only the start of the stream, which cannot be read again; remove it"
                 f" with: {remove}"]  # fmt: skip
 
@@ -309,6 +312,7 @@ def _send_parts(
     video: Any = None
     for part, length, last in _parts(source, chunk):
         video = session.upload_last_part(part) if last else session.upload_part(part)
+        attempt.parts_sent += 1
         sent += length
         progress(sent, sent if last else None)
     return video  # type: ignore[no-any-return]
