@@ -267,27 +267,6 @@ def test_ctrl_c_during_a_stream_upload_says_the_video_cannot_be_completed(emu: E
     ]
 
 
-def test_sigterm_during_a_stream_upload_exits_143_and_names_the_video(emu: Emulator) -> None:
-    proc = popen("upload", "-", "--chunk-size", "5M", emu=emu, stdin=subprocess.PIPE)
-    assert proc.stdin is not None
-    proc.stdin.write(b"x" * 11 * MIB)  # two parts and the start of a third
-    proc.stdin.flush()
-    deadline = time.monotonic() + 60
-    while not any(r.status == 201 for r in emu.requests if r.path.endswith("/source")):
-        assert time.monotonic() < deadline, "the first part was not sent"
-        time.sleep(0.02)
-    proc.terminate()  # SIGTERM, as a service manager or `kill` sends it
-    proc.wait(timeout=20)
-    run = finish(proc)
-    assert run.code == 143, run
-    (video_id,) = {r.path.split("/")[2] for r in emu.requests if r.path.endswith("/source")}
-    assert run.err.splitlines()[-2:] == [
-        "terminated",
-        f"video {video_id} holds only the start of the stream, which cannot be read again; remove it with:"
-        f" apivideo --host {emu.host} videos delete {video_id}",
-    ]
-
-
 def test_ctrl_c_before_the_first_part_of_a_stream_says_the_video_received_none_of_it(
     emu: Emulator, client: apivideo.AuthenticatedApiClient
 ) -> None:

@@ -18,21 +18,11 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import signal
 import sys
-import threading
-from typing import Any, List, Optional, Sequence
+from typing import List, Optional, Sequence
 
 from apivideo.cli._args import Command, parse_size
-from apivideo.cli._context import (
-    ENV_API_KEY,
-    EXIT_API,
-    EXIT_INTERRUPTED,
-    EXIT_TERMINATED,
-    EXIT_USAGE,
-    Context,
-    UsageError,
-)
+from apivideo.cli._context import ENV_API_KEY, EXIT_API, EXIT_INTERRUPTED, EXIT_USAGE, Context, UsageError
 from apivideo.cli._errors import describe_error, in_cli_terms
 from apivideo.cli._output import Progress, keep_secret, note, redact
 
@@ -73,11 +63,8 @@ def _run(ctx: Context) -> int:
     from apivideo.exceptions import ApiException, OpenApiException
 
     command = ctx.command
-    previous = _catch_sigterm()
     try:
         return command.run(ctx)
-    except Terminated:
-        return _fail(ctx, "terminated", EXIT_TERMINATED)
     except KeyboardInterrupt:
         return _fail(ctx, "interrupted", EXIT_INTERRUPTED)
     except UsageError as exc:
@@ -93,27 +80,6 @@ def _run(ctx: Context) -> int:
         return EXIT_API
     except OSError as exc:
         return _fail(ctx, f"error: {exc}", EXIT_API, trace=True)
-    finally:
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
-
-
-class Terminated(KeyboardInterrupt):
-    """SIGTERM, raised in the main thread as a Ctrl-C is: the command stops at once and says what to run next."""
-
-
-def _on_sigterm(signum: int, frame: Any) -> None:
-    raise Terminated
-
-
-def _catch_sigterm() -> Any:
-    """Turn SIGTERM into :class:`Terminated` while a command runs (not when it was ignored, nor off the main
-    thread, where signals cannot be caught); returns the handler to put back."""
-    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "SIGTERM"):
-        return None
-    if signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
-        return None  # ignored by whoever started us, or handled by the program that runs main()
-    return signal.signal(signal.SIGTERM, _on_sigterm)
 
 
 def _fail(ctx: Context, message: str, code: int, trace: bool = False) -> int:

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from apivideo.configuration import Configuration
 
 ENV_API_KEY = "APIVIDEO_API_KEY"
-EXIT_OK, EXIT_API, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 2, 130, 143
+EXIT_OK, EXIT_API, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 class UsageError(Exception):
