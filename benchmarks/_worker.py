@@ -443,36 +443,46 @@ def _window(call: Callable[[], Any], count: int, duration: float, samples: List[
 
 
 def task_upload(impl: str, p: Dict[str, Any]) -> Dict[str, Any]:
-    """Upload ``path`` in ``chunk``-byte pieces; wall and CPU time, and peak RSS growth during the upload."""
+    """Upload ``path`` in ``chunk``-byte pieces with the SDK and with the floor, in turn, ``rounds`` times in this
+    one process (who goes first alternates, starting with ``p["first"]``), so that the machine's noise, which
+    changes from one process to the next, hits both alike. Each upload goes to a video of its own, made outside
+    the timed part; for each: wall and CPU time, and peak RSS growth."""
     host, key, path, chunk = p["host"], p["key"], p["path"], p["chunk"]
     size = os.path.getsize(path)
-    if impl == "floor":
-        floor_client = Floor(host, key)
+    floor_client = Floor(host, key)
+
+    def floor_upload() -> Tuple[str, Callable[[], str]]:
         vid = floor_client.create_video("bench upload")
+        return vid, lambda: str(floor_client.upload(vid, path, chunk)["videoId"])
 
-        def upload() -> str:
-            return str(floor_client.upload(vid, path, chunk)["videoId"])
-
-        return _measure_upload(upload, vid, size)
     client = sdk_client(impl, host, key, chunk)
     with client:
         from apivideo.api.videos_api import VideosApi
         from apivideo.model.video_creation_payload import VideoCreationPayload
 
         api = VideosApi(client)
-        vid = api.create(VideoCreationPayload(title="bench upload")).video_id
-        if impl == "ours":
 
-            def upload() -> str:
-                return str(api.upload(vid, path).video_id)  # a path: the SDK opens and closes it
+        def sdk_upload() -> Tuple[str, Callable[[], str]]:
+            vid = api.create(VideoCreationPayload(title="bench upload")).video_id
+            if impl == "ours":
+                return vid, lambda: str(api.upload(vid, path).video_id)  # a path: the SDK opens and closes it
 
-        else:
-
-            def upload() -> str:
+            def official() -> str:
                 with open(path, "rb") as fh:  # official 1.4.7 wants an open file
                     return str(api.upload(vid, fh).video_id)
 
-        return _measure_upload(upload, vid, size)
+            return vid, official
+
+        out: Dict[str, Any] = {"sdk": [], "floor": []}
+        order = [("sdk", sdk_upload), ("floor", floor_upload)]
+        if p.get("first") == "floor":
+            order.reverse()
+        for _ in range(int(p.get("rounds", 1))):
+            for who, prepare in order:
+                vid, upload = prepare()
+                out[who].append(_measure_upload(upload, vid, size))
+            order.reverse()
+        return out
 
 
 def _measure_upload(upload: Callable[[], str], vid: str, size: int) -> Dict[str, Any]:

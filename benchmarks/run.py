@@ -251,6 +251,10 @@ def med(values: List[float]) -> float:
     return statistics.median(values) if values else float("nan")
 
 
+def upload_phase(target: str, size: int, chunk: int) -> str:
+    return f"upload_{target}_{size // MiB}MiB_in_{chunk // MiB}MiB"
+
+
 def rotated(items: List[Any], rep: int) -> List[Any]:
     """The same items in a different order each repetition, so no one always runs first."""
     k = rep % len(items)
@@ -340,48 +344,52 @@ class Suite:
 
         self.collect("exit", reps, [(impl, job(py, impl)) for impl, py in self.pythons().items()])
 
-    def phase_upload(self, reps: int, size: int, chunks: List[int]) -> None:
-        """Each chunk size against two servers: the emulator in sink mode (every byte hashed, the sha256
-        checked) and the raw discard server of ``_sink.py`` (client-bound)."""
+    def phase_upload(self, reps: int, sizes: List[int], chunks: List[int]) -> None:
+        """Each file size in each chunk size, against two servers: the emulator in sink mode (every byte hashed,
+        the sha256 checked) and the raw discard server of ``_sink.py`` (client-bound). Each SDK's child uploads
+        with the SDK and with the floor in turn, several rounds for small files (about 1 GiB per child)."""
         from _sink import SinkServer
 
-        path, sha = make_upload_file(self.args.tmpdir, size)
         emu = self.emu
-        try:
-            log(f"upload file: {size / MiB:.0f} MiB at {path}")
-            impls = [("floor", self.ours), *self.pythons().items()]
-            with SinkServer() as raw:
-                raw_server = {"host": raw.host, "key": "any-key"}
-                for chunk in chunks:
-                    for target, server in (("raw", raw_server), ("emu", self.server)):
-                        params = dict(server, path=path, chunk=chunk)
-
-                        def job(python: str, impl: str, params: Dict[str, Any] = params, target: str = target) -> Any:
-                            def run() -> Any:
-                                emu.clear_requests()
-                                raw.reset_counters()
-                                result = self.runner.task(python, "upload", impl, params)
-                                if result is None:
-                                    return None
-                                if target == "emu":
-                                    got = emu.source_sha256(result["video_id"])
-                                    result["requests"] = len(emu.requests)
-                                    result["verified"] = got == sha
-                                    problem = f"the emulator's sha256 of the upload differs ({got})"
-                                else:
-                                    result["requests"], result["body_bytes"] = raw.requests, raw.body_bytes
-                                    result["verified"] = size < raw.body_bytes < size + 64 * 1024 * raw.requests
-                                    problem = f"the raw server received {raw.body_bytes} body bytes"
-                                if not result["verified"]:
-                                    self.runner.failures.append(f"upload/{target}/{impl}: {problem}")
-                                return result
-
-                            return run
-
-                        jobs = [(impl, job(py, impl)) for impl, py in impls]
-                        self.collect(f"upload_{target}_{chunk // MiB}MiB", reps, jobs)
-        finally:
-            os.unlink(path)
+        with SinkServer() as raw:
+            raw_server = {"host": raw.host, "key": "any-key"}
+            for size in sizes:
+                path, sha = make_upload_file(self.args.tmpdir, size)
+                rounds = 1 if self.quick else max(1, round(1024 * MiB / size))
+                try:
+                    log(f"upload file: {size / MiB:.0f} MiB at {path}, {rounds} round(s) per child")
+                    for chunk in chunks:
+                        for target, server in (("raw", raw_server), ("emu", self.server)):
+                            params = dict(server, path=path, chunk=chunk, rounds=rounds)
+                            store = self.raw.setdefault(upload_phase(target, size, chunk), {})
+                            for rep in range(reps):
+                                for impl, python in rotated(list(self.pythons().items()), rep):
+                                    emu.clear_requests()
+                                    raw.reset_counters()
+                                    first = "sdk" if rep % 2 == 0 else "floor"
+                                    result = self.runner.task(python, "upload", impl, dict(params, first=first))
+                                    if result is None:
+                                        continue
+                                    runs = {impl: result["sdk"], f"floor@{impl}": result["floor"]}
+                                    if target == "emu":
+                                        for runs_of_one in runs.values():
+                                            for x in runs_of_one:
+                                                x["verified"] = emu.source_sha256(x["video_id"]) == sha
+                                        problem = "the emulator's sha256 of an upload differs"
+                                    else:
+                                        n = 2 * rounds
+                                        ok = n * size < raw.body_bytes < n * size + 64 * 1024 * raw.requests
+                                        for runs_of_one in runs.values():
+                                            for x in runs_of_one:
+                                                x["verified"] = ok
+                                        problem = f"the raw server received {raw.body_bytes} body bytes"
+                                    if not all(x["verified"] for xs in runs.values() for x in xs):
+                                        self.runner.failures.append(f"upload/{target}/{impl}: {problem}")
+                                    for label, xs in runs.items():
+                                        store.setdefault(label, []).extend(xs)
+                            log(f"{upload_phase(target, size, chunk)}: done ({reps} repetition(s))")
+                finally:
+                    os.unlink(path)
 
     def phase_journal(self, reps: int, size: int) -> None:
         """The upload journal and the integrity check, on against off, for a large file and a one-chunk file."""
@@ -500,8 +508,8 @@ class Suite:
             self.official = ensure_official(self.runner, self.quick)
         reps = args.reps or (1 if self.quick else 5)
         upload_reps = args.upload_reps or (1 if self.quick else 3)
-        size = int((args.upload_mib or (20 if self.quick else 1024)) * MiB)
-        chunks = [5 * MiB, 8 * MiB] if self.quick else [50 * MiB, 128 * MiB]
+        sizes = [int(float(m) * MiB) for m in (args.upload_mib or ("20" if self.quick else "1024,256")).split(",")]
+        chunks = [5 * MiB, 8 * MiB] if self.quick else [5 * MiB, 50 * MiB]
         if args.chunks:
             chunks = [int(float(c) * MiB) for c in args.chunks.split(",")]
         started = time.perf_counter()
@@ -526,9 +534,9 @@ class Suite:
             if "exit" in only:
                 self.phase_exit(reps)
             if "upload" in only:
-                self.phase_upload(upload_reps, size, chunks)
+                self.phase_upload(upload_reps, sizes, chunks)
             if "journal" in only:
-                self.phase_journal(upload_reps, size)
+                self.phase_journal(upload_reps, sizes[0])
             if "throttle" in only:
                 self.phase_throttle()
             if "pacing" in only:
@@ -542,7 +550,7 @@ class Suite:
                 self.phase_scale(upload_reps, scale_count, scale_size, workers, scale_chunk)
         self.runner.close()
         return {
-            "config": {"quick": self.quick, "reps": reps, "upload_reps": upload_reps, "upload_bytes": size,
+            "config": {"quick": self.quick, "reps": reps, "upload_reps": upload_reps, "upload_sizes": sizes,
                        "chunks": chunks, "example": self.example, "elapsed_s": time.perf_counter() - started},
             "machine": machine_info(self.ours, self.official),
             "raw": self.raw,
@@ -618,28 +626,32 @@ def summarize(results: Dict[str, Any]) -> List[Dict[str, Any]]:
                f"{other}_floor": field(phase, "ours", f"floor_{other}"),
                f"{other}_official": field(phase, "official", f"sdk_{other}")})  # fmt: skip
 
-    # uploads: throughput against each server, then the peak RSS growth over all upload runs
+    # uploads: throughput against each server, for each file size in the first chunk size, each SDK against the
+    # floor measured in its own children; then the peak RSS growth over all upload runs
     chunks = results["config"]["chunks"]
-    size = results["config"]["upload_bytes"]
+    sizes = results["config"]["upload_sizes"]
     servers = (("raw", "raw discard server, client-bound"), ("emu", "emulator sink: parses + sha256 every byte"))
-    for target, what in servers:
-        phase = f"upload_{target}_{chunks[0] // MiB}MiB"
-        if phase not in raw:
-            continue
+    for size in sizes:
+        for target, what in servers:
+            phase = upload_phase(target, size, chunks[0])
+            if phase not in raw:
+                continue
 
-        def tput(impl: str, phase: str = phase) -> float:
-            return ratio(size / MiB, field(phase, impl, "wall"))
+            def tput(impl: str, phase: str = phase, size: int = size) -> float:
+                return ratio(size / MiB, field(phase, impl, "wall"))
 
-        o, f, off = tput("ours"), tput("floor"), tput("official")
-        r = ratio(o, f)
-        add(f"upload {size / MiB:.0f} MiB in {chunks[0] // MiB} MiB chunks to the {what}; throughput (floor: urllib3"
-            " streaming the same multipart chunks)", f"{off:.0f} MiB/s ({fx(ratio(off, f))})"
-            if has(phase, "official") else "n/a", f"{o:.0f} MiB/s", f"{f:.0f} MiB/s", fx(r), ">= 0.90x",
-            r >= 0.90 if r == r else None,
-            cpu={k: field(phase, k, "cpu") for k in ("ours", "floor", "official")})  # fmt: skip
+            o, f, off, off_f = tput("ours"), tput("floor@ours"), tput("official"), tput("floor@official")
+            r = ratio(o, f)
+            add(f"upload {size / MiB:.0f} MiB in {chunks[0] // MiB} MiB chunks to the {what}; throughput (floor:"
+                " urllib3 streaming the same multipart chunks)", f"{off:.0f} MiB/s ({fx(ratio(off, off_f))})"
+                if has(phase, "official") else "n/a", f"{o:.0f} MiB/s", f"{f:.0f} MiB/s", fx(r), ">= 0.90x",
+                r >= 0.90 if r == r else None,
+                cpu={k: field(phase, k, "cpu") for k in ("ours", "floor@ours", "official", "floor@official")},
+            )  # fmt: skip
 
     def growths(impl: str, chunk: int) -> List[float]:
-        return [x["rss_growth"] for t, _ in servers for x in raw.get(f"upload_{t}_{chunk // MiB}MiB", {}).get(impl, [])]
+        return [x["rss_growth"] for size in sizes for t, _ in servers
+                for x in raw.get(upload_phase(t, size, chunk), {}).get(impl, [])]  # fmt: skip
 
     def growth(impl: str) -> str:
         worst = [max(growths(impl, c), default=float("nan")) for c in chunks]
@@ -650,7 +662,7 @@ def summarize(results: Dict[str, Any]) -> List[Dict[str, Any]]:
         label = " / ".join(f"{c // MiB}" for c in chunks)
         add(f"peak RSS growth during those uploads, chunk {label} MiB (child VmHWM - VmRSS before; worst run)",
             growth("official") if any(growths("official", c) for c in chunks) else "n/a", growth("ours"),
-            growth("floor"), "-", "<= +8 MiB", worst <= 8 * MiB if worst == worst else None)  # fmt: skip
+            growth("floor@ours"), "-", "<= +8 MiB", worst <= 8 * MiB if worst == worst else None)  # fmt: skip
 
     # scale: N worker processes vs 1, with the emulator's CPU beside the throughput
     scale = raw.get("scale", {})
@@ -814,7 +826,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--quick", action="store_true", help="tiny sizes, 1 repetition, < 60 s (a smoke test)")
     parser.add_argument("--reps", type=int, default=0, help="repetitions of the cheap measurements (default 5)")
     parser.add_argument("--upload-reps", type=int, default=0, help="repetitions of each upload (default 3)")
-    parser.add_argument("--upload-mib", type=float, default=0, help="upload file size in MiB (default 1024)")
+    parser.add_argument("--upload-mib", default="",
+                        help="upload file sizes in MiB, comma-separated (default 1024,256); the journal phase uses the"
+                        " first")  # fmt: skip
     parser.add_argument("--tmpdir", default=None, help="where the upload file is created (default: $TMPDIR)")
     parser.add_argument("--skip-official", action="store_true", help="measure only ours and the floors")
     parser.add_argument("--skip-upload", action="store_true", help="skip the upload measurements")
@@ -822,7 +836,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--scale-mib", type=float, default=0, help="size of each of them in MiB (default 64)")
     parser.add_argument("--scale-workers", type=int, default=0, help="worker processes vs 1 (default: the cores)")
     parser.add_argument("--only", default="", help=f"comma-separated phases to run, of: {', '.join(PHASES)}")
-    parser.add_argument("--chunks", default="", help="upload chunk sizes in MiB, comma-separated (default 50,128)")
+    parser.add_argument("--chunks", default="", help="upload chunk sizes in MiB, comma-separated (default 5,50)")
     parser.add_argument("--readme", choices=("auto", "yes", "no"), default="auto",
                         help="write the table into benchmarks/README.md (auto: full runs only)")  # fmt: skip
     args = parser.parse_args(argv)
