@@ -143,6 +143,13 @@ class ApiClient:
         """Called once on a 401; return True to replay the request (after renewing credentials)."""
         return False
 
+    def _held_secrets(self) -> Tuple[str, ...]:
+        """Every credential this client holds, sent with the request or not: hidden in its errors too, since a
+        server may quote any of them."""
+        cfg = self.configuration
+        keys = cfg.api_key.values() if isinstance(cfg.api_key, dict) else (cfg.api_key,)
+        return tuple(v for v in (*keys, cfg.password, cfg.access_token) if isinstance(v, str) and v)
+
     def _check_transport(self, host: str) -> None:
         cfg = self.configuration
         key = (host, cfg.allow_insecure_http)
@@ -218,7 +225,7 @@ class ApiClient:
                     )  # fmt: skip
                     if delay is None:
                         raise
-                    hidden = _with_credentials(request.secrets, sent)
+                    hidden = _with_credentials(request.secrets + self._held_secrets(), sent)
                     self._before_retry(label, scrub(exc.reason or "a connection error", hidden), policy, retry_number,
                                        delay)  # fmt: skip
                     if delay > 0:
@@ -251,7 +258,7 @@ class ApiClient:
             self.last_response = resp
             value = _decode(resp, request.response, label) if preload else None
         except OpenApiException as exc:  # the one redaction point: whatever layer raised it
-            redact(exc, _with_credentials(request.secrets, sent))
+            redact(exc, _with_credentials(request.secrets + self._held_secrets(), sent))
             raise
         if log.isEnabledFor(logging.DEBUG):
             log.debug("%s -> %s in %.1f ms", label, status, (time.monotonic() - started) * 1000)

@@ -6,7 +6,7 @@ import base64
 import logging
 import threading
 import time
-from typing import Any, Dict, Mapping, Optional, Sequence
+from typing import Any, Dict, Mapping, Optional, Sequence, Tuple
 
 from apivideo.api_client import _OWN_HOOKS, ApiClient
 from apivideo.configuration import PRODUCTION_HOST, SANDBOX_HOST, Configuration
@@ -154,6 +154,18 @@ class AuthenticatedApiClient(ApiClient):
     @property
     def has_credentials(self) -> bool:
         return True
+
+    def _held_secrets(self) -> Tuple[str, ...]:
+        held = (*super()._held_secrets(), self.api_key)
+        if self._basic is not None:
+            held += (self._basic.value, self._basic.value.partition(" ")[2])
+        token = self._token
+        if token is not None:
+            authorization = token.headers["Authorization"]
+            held += (authorization, authorization.partition(" ")[2])
+            if token.refresh:
+                held += (token.refresh,)
+        return held
 
     def _on_unauthorized(self, used: Mapping[str, str]) -> bool:
         if self._basic is not None or "Authorization" not in used:

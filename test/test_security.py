@@ -459,3 +459,56 @@ def test_a_token_refused_with_401_is_hidden_in_the_error_of_the_replay_too():
     assert caught.value.status == 500
     text = f"{caught.value} {caught.value!r} {caught.value.body!r}"
     assert "first-bearer-token-0001" not in text and "revoked" in text
+
+
+def test_credentials_the_client_holds_are_hidden_even_when_the_call_did_not_send_them():
+    """An error quoting the API key, the refresh token, or the access token of a client (here to an upload-token
+    call, which sends no Authorization at all) shows none of them."""
+    import http.server
+    import threading
+
+    key, access, refresh = "api-key-never-shown-0001", "access-never-shown-0002", "refresh-never-shown-0003"
+    quoted = f"key {key}, token {access}, refresh {refresh}"
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *args):  # quiet
+            pass
+
+        def do_POST(self):
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            if self.path.startswith("/auth/"):
+                self.answer(200, {"access_token": access, "refresh_token": refresh, "token_type": "Bearer",
+                                  "expires_in": 3600})  # fmt: skip
+            else:
+                self.answer(400, {"title": f"bad upload ({quoted})"})
+
+        def do_GET(self):
+            self.answer(500, {"title": f"internal ({quoted})"})
+
+        def answer(self, status, obj):
+            body = json.dumps(obj).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    cfg = Configuration(host=f"http://127.0.0.1:{server.server_port}", retries=apivideo.RetryPolicy(max_retries=0))
+    errors = []
+    try:
+        with apivideo.AuthenticatedApiClient(key, configuration=cfg) as client:
+            videos = VideosApi(client)
+            for call in (lambda: videos.get("vi1"), lambda: videos.upload_with_upload_token("to1", b"bytes")):
+                with pytest.raises(ApiException) as caught:
+                    call()
+                errors.append(caught.value)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert [e.status for e in errors] == [500, 400]
+    for error in errors:
+        text = f"{error} {error!r} {error.body!r} {vars(error)!r}"
+        assert "never-shown" not in text, text
+        assert "internal" in text or "bad upload" in text  # the rest of the server's words are kept
