@@ -75,7 +75,7 @@ class ApiClient:
         self._executor: Optional[ThreadPoolExecutor] = None
         self._executor_lock = threading.Lock()
         self._checked_host: Optional[Tuple[str, bool]] = None
-        self._checked_authorization: Optional[str] = None
+        self._checked_authorization = _Secret("")  # the last Authorization value found safe to send
         from apivideo.ratelimit import RateLimits  # with the first client, not at import
 
         self._pacer = RateLimits()
@@ -148,7 +148,8 @@ class ApiClient:
         server may quote any of them."""
         cfg = self.configuration
         keys = cfg.api_key.values() if isinstance(cfg.api_key, dict) else (cfg.api_key,)
-        return tuple(v for v in (*keys, cfg.password, cfg.access_token) if isinstance(v, str) and v)
+        held = (*keys, cfg.username, cfg.password, cfg.access_token, self.cookie)  # (api.video's Basic user: the key)
+        return tuple(v for v in held if isinstance(v, str) and v)
 
     def _check_transport(self, host: str) -> None:
         cfg = self.configuration
@@ -213,9 +214,9 @@ class ApiClient:
                     if authorization is not None:  # the only header the hook sets; the others were checked
                         if authorization not in sent:
                             sent += (authorization,)
-                        if authorization != self._checked_authorization:  # checked once per token, not per call
+                        if authorization != self._checked_authorization.value:  # once per token, not per call
                             _check_header("Authorization", authorization)
-                            self._checked_authorization = authorization
+                            self._checked_authorization = _Secret(authorization)
                 try:
                     resp = self.rest_client.request(request.method, url, headers, request.body, timeout, preload, label)
                 except ApiConnectionException as exc:
@@ -457,6 +458,18 @@ def _cancellable(cancel: Any, sleep: Callable[[float], Any]) -> Callable[[float]
 
 
 # What belongs to one process and is never pickled: connections, threads, locks, budgets, tokens.
+class _Secret:
+    """A credential held by a client: ``vars(client)``, reprs and logs show ``<hidden>``."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: str) -> None:
+        self.value = value
+
+    def __repr__(self) -> str:
+        return "<hidden>"
+
+
 _PROCESS_BOUND = frozenset({"rest_client", "_executor", "_executor_lock", "_checked_host", "_checked_authorization",
                             "_pacer", "last_response", "_sleep", "_token", "_lock"})  # fmt: skip
 

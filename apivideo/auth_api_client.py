@@ -8,7 +8,7 @@ import threading
 import time
 from typing import Any, Dict, Mapping, Optional, Sequence, Tuple
 
-from apivideo.api_client import _OWN_HOOKS, ApiClient
+from apivideo.api_client import _OWN_HOOKS, ApiClient, _Secret
 from apivideo.configuration import PRODUCTION_HOST, SANDBOX_HOST, Configuration
 from apivideo.exceptions import (
     ApiAuthConnectionException,
@@ -59,18 +59,6 @@ def _read_token(data: Any) -> Optional[_Token]:
     if refresh is not None and not (isinstance(refresh, str) and refresh.isascii() and refresh.isprintable()):
         return None
     return _Token(access, refresh, token_type, expires_in)
-
-
-class _Secret:
-    """A credential held by a client: ``vars(client)``, reprs and logs show ``<hidden>``."""
-
-    __slots__ = ("value",)
-
-    def __init__(self, value: str) -> None:
-        self.value = value
-
-    def __repr__(self) -> str:
-        return "<hidden>"
 
 
 class AuthenticatedApiClient(ApiClient):

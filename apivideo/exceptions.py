@@ -18,7 +18,7 @@ OpenApiException
 from __future__ import annotations
 
 import json
-from typing import Any, ClassVar, Dict, List, Mapping, Optional, Sequence, Union
+from typing import Any, ClassVar, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 PathItem = Union[str, int]
 
@@ -138,14 +138,28 @@ class ApiException(OpenApiException):
         def clean(value: Any) -> Any:
             return scrub(value, secrets) if isinstance(value, str) else value
 
-        for attr in ("body", "reason", "type", "title", "name", "detail", "route"):
+        for attr in ("body", "reason", "type", "title", "name", "detail"):  # (the route is the SDK's template)
             setattr(self, attr, clean(getattr(self, attr)))
-        self.headers = {k: clean(v) for k, v in self.headers.items()}
+        if isinstance(self.body, str):
+            self.body = _hide_cut_tail(self.body, secrets)
+        self.headers = {clean(k): clean(v) for k, v in self.headers.items()}
         self.args = tuple(clean(a) for a in self.args)
-        # The problem fields are read again from the cleaned body: no walk through a (deeply) nested document.
+        # The problem fields are read again from the cleaned body: no walk through a (deeply) nested document. A
+        # secret the server wrote with escapes of its own (\u0041 for A, say) is whole again once parsed: then the
+        # parsed document, written back out, is cleaned and parsed once more.
         if self.problem:
-            self.problem = _parse_problem(self.body)
-            problems = self.problem.get("problems")
+            problem = _parse_problem(self.body)
+            try:
+                text = json.dumps(problem, ensure_ascii=False)
+            except (ValueError, RecursionError):
+                text = ""
+            if any(secret in text for secret in secrets):
+                self.body = scrub(text, secrets)
+                problem = _parse_problem(self.body)
+            self.problem = problem
+            for attr in ("type", "title", "name", "detail"):
+                setattr(self, attr, _str_or_none(problem.get(attr)))
+            problems = problem.get("problems")
             self.problems = [p for p in problems if isinstance(p, dict)] if isinstance(problems, list) else []
 
     def __reduce__(self) -> Any:
@@ -319,8 +333,28 @@ def _restore(cls: type, cause_class: Optional[type], args: Any, state: Dict[str,
     return obj
 
 
-def _worth_hiding(secrets: Sequence[str]) -> List[str]:
-    return [s for s in secrets if isinstance(s, str) and len(s) >= 4]
+class _Hidden(Tuple[str, ...]):
+    """Secrets ready to hide: each as given and as a JSON string would quote it, longest first."""
+
+
+def _worth_hiding(secrets: Sequence[str]) -> _Hidden:
+    if isinstance(secrets, _Hidden):
+        return secrets
+    forms: set[str] = set()
+    for secret in secrets:
+        if isinstance(secret, str) and len(secret) >= 4:
+            quoted = json.dumps(secret)[1:-1]
+            forms.update((secret, quoted, quoted.replace("/", "\\/"), json.dumps(secret, ensure_ascii=False)[1:-1]))
+    return _Hidden(sorted(forms, key=len, reverse=True))  # a secret inside a longer one: the longer goes first
+
+
+def _hide_cut_tail(text: str, secrets: Sequence[str]) -> str:
+    """``text`` without the start of a secret at its very end (a body cut at its size limit inside a secret)."""
+    for secret in secrets:
+        for size in range(len(secret) - 1, 7, -1):
+            if text.endswith(secret[:size]):
+                return text[:-size] + "<hidden>"
+    return text
 
 
 def _attributes(exc: BaseException) -> str:

@@ -21,6 +21,7 @@ from apivideo.exceptions import (
     UnauthorizedException,
     UploadCancelled,
     UploadError,
+    redact,
 )
 from apivideo.multipart import BLOCK, MultipartBody, Source, SourceError
 from apivideo.options import CALL_OPTIONS, RETURN_FORM, as_requested
@@ -382,15 +383,19 @@ class ChunkedUpload:
                 f"; call upload_with_upload_token(token, file, video_id='{vid}') to send it again to the same video"
                 f" (with an API key, upload('{vid}', file, resume=True) sends only what is missing)"
             )
+        error: UploadError
         if isinstance(exc, Cancelled):
             what = f"upload of video {vid}" if vid else "upload (before any video was created)"
             message = f"{what} was cancelled after {self.done}{of} bytes were acknowledged{advice}"
-            return UploadCancelled(message, video_id=vid, bytes_acknowledged=self.done, parts_acknowledged=self.parts)
-        message = f"upload of video {vid} stopped after {self.done}{of} bytes were acknowledged"
-        return UploadError.of(
-            exc, f"{message}: {exc}{advice}", video_id=vid, bytes_acknowledged=self.done,
-            parts_acknowledged=self.parts,
-        )  # fmt: skip
+            error = UploadCancelled(message, video_id=vid, bytes_acknowledged=self.done, parts_acknowledged=self.parts)
+        else:
+            message = f"upload of video {vid} stopped after {self.done}{of} bytes were acknowledged"
+            error = UploadError.of(
+                exc, f"{message}: {exc}{advice}", video_id=vid, bytes_acknowledged=self.done,
+                parts_acknowledged=self.parts,
+            )  # fmt: skip
+        redact(error, self.client._held_secrets() + self.request.secrets)  # its text quotes answers (the video id)
+        return error
 
 
 class _Done:

@@ -512,3 +512,100 @@ def test_credentials_the_client_holds_are_hidden_even_when_the_call_did_not_send
         text = f"{error} {error!r} {error.body!r} {vars(error)!r}"
         assert "never-shown" not in text, text
         assert "internal" in text or "bad upload" in text  # the rest of the server's words are kept
+
+
+class _EchoServer:
+    """A server on 127.0.0.1 that hands out tokens, then answers every other request with ``answer(path)``:
+    (status, reason, headers, body bytes)."""
+
+    KEY, ACCESS, REFRESH = "key-never-shown-0123456789", "access/never+shown=0002", "refresh-never-shown-0003"
+
+    def __init__(self, answer):
+        import http.server
+        import threading
+
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args):  # quiet
+                pass
+
+            def do_POST(self):
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                if self.path.startswith("/auth/"):
+                    body = json.dumps({"access_token": outer.ACCESS, "refresh_token": outer.REFRESH,
+                                       "token_type": "Bearer", "expires_in": 3600}).encode()  # fmt: skip
+                    self.send(200, "OK", {"Content-Type": "application/json"}, body)
+                else:
+                    self.send(*answer(self.path))
+
+            def do_GET(self):
+                self.send(*answer(self.path))
+
+            def send(self, status, reason, headers, body):
+                self.send_response(status, reason)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.config = Configuration(host=f"http://127.0.0.1:{self.server.server_port}",
+                                    retries=apivideo.RetryPolicy(max_retries=0))  # fmt: skip
+
+    def error_of(self, call, client=None):
+        try:
+            client = client or apivideo.AuthenticatedApiClient(self.KEY, configuration=self.config)
+            with client as c, pytest.raises(ApiException) as caught:
+                call(VideosApi(c))
+        finally:
+            self.server.shutdown()
+            self.server.server_close()
+        return caught.value
+
+    def shown(self, error):
+        text = f"{error} {error!r} {vars(error)!r}"
+        return [s for s in (self.KEY, self.ACCESS, self.REFRESH) if s in text]
+
+
+def test_credentials_the_server_quotes_with_json_escapes_stay_hidden_in_the_parsed_problem():
+    # "/" written as "\/" (PHP's default), and a character written as a \u escape: the parsed problem holds the
+    # real values, so hiding only the raw text would not be enough
+    access = _EchoServer.ACCESS.replace("/", "\\/")
+    refresh = "\\u0072" + _EchoServer.REFRESH[1:]
+    body = f'{{"title": "bad", "detail": "token {access}", "problems": [{{"title": "refresh {refresh}"}}]}}'
+    server = _EchoServer(lambda path: (400, "Bad Request", {"Content-Type": "application/json"}, body.encode()))
+    error = server.error_of(lambda videos: videos.get("vi1"))
+    assert server.shown(error) == [] and "\\u0072efresh-never" not in error.body
+    assert error.title == "bad" and error.detail == "token <hidden>"
+    assert error.problems == [{"title": "refresh <hidden>"}]
+
+
+def test_credentials_in_answer_header_names_and_at_a_cut_body_end_stay_hidden():
+    from apivideo.rest import MAX_ERROR_BODY
+
+    body = b"x" * (MAX_ERROR_BODY - 20) + b" token " + _EchoServer.ACCESS.encode()  # cut 13 bytes into the token
+    headers = {"Content-Type": "text/plain", f"X-Echo-{_EchoServer.REFRESH}": "1"}
+    server = _EchoServer(lambda path: (500, "Internal", headers, body))
+    error = server.error_of(lambda videos: videos.get("vi1", _preload_content=False))
+    assert server.shown(error) == []
+    assert _EchoServer.ACCESS[:8] not in error.body and error.body.endswith(" token <hidden>")
+    assert error.route == "GET /videos/{videoId}"  # the SDK's own words are left alone
+
+
+def test_the_api_key_given_as_the_basic_auth_username_is_hidden():
+    body = json.dumps({"title": f"no video for user {_EchoServer.KEY}"}).encode()
+    server = _EchoServer(lambda path: (404, "Not Found", {"Content-Type": "application/json"}, body))
+    config = server.config
+    config.username = _EchoServer.KEY
+    error = server.error_of(lambda videos: videos.get("vi1"), apivideo.ApiClient(config))
+    assert server.shown(error) == [] and error.title == "no video for user <hidden>"
+
+
+def test_a_client_shows_no_token_in_its_attributes(emu, config):
+    with apivideo.AuthenticatedApiClient(emu.api_key, configuration=config) as client:
+        VideosApi(client).list()
+        token = client._token.headers["Authorization"]
+        assert token.partition(" ")[2] not in repr(vars(client))
