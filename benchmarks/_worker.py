@@ -480,7 +480,9 @@ def task_upload(impl: str, p: Dict[str, Any]) -> Dict[str, Any]:
         for _ in range(int(p.get("rounds", 1))):
             for who, prepare in order:
                 vid, upload = prepare()
-                out[who].append(_measure_upload(upload, vid, size))
+                result = _measure_upload(upload, vid, size)
+                result["first_in_process"] = not (out["sdk"] or out["floor"])
+                out[who].append(result)
             order.reverse()
         return out
 
