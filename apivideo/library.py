@@ -137,28 +137,37 @@ def file_sha256(path: PathLike) -> str:
 
 
 def find_uploaded(client: Any, path: PathLike, key: Optional[str] = None) -> Optional[Any]:
-    """Is this file already on api.video? The oldest video whose metadata carries the file's content key, whose
-    upload is complete, and whose recorded SHA-256 (``apivideo-sha256``) is the file's; or None. Works from any
-    machine: it asks api.video, not a local record. The file is read whole only when such a video exists."""
+    """Is this file already on api.video? The video that holds it, or None: the first made of the finished videos
+    carrying the file's content key and its SHA-256 (``apivideo-sha256``); else the first made of the videos
+    carrying the key and no SHA-256, once its upload is complete (its uploader is about to record the SHA-256, or
+    an older version uploaded it). A complete video made after that one is another worker's copy that gives way to
+    it, never the file's. Works from any machine: it asks api.video, not a local record. The file is read whole
+    only when a finished video carries its key."""
     videos = VideosApi(client)
-    whole: Optional[str] = None
-    for video in _candidates(videos, key or content_key(path)):
-        if not _complete(videos, video.video_id):
-            continue
-        recorded = {m.key: m.value for m in (video.metadata or [])}.get(SHA256_KEY)
-        if recorded is None:
-            return video  # uploaded without its whole hash (by an older version): the key must do
-        whole = whole or file_sha256(path)
-        if recorded == whole:
-            return video
+    found = _candidates(videos, key or content_key(path))
+    if any(_sha256(v) is not None for v in found):
+        whole = file_sha256(path)
+        for video in found:
+            if _sha256(video) == whole and _complete(videos, video.video_id):
+                return video
+    unhashed = [v for v in found if _sha256(v) is None]
+    if unhashed and _complete(videos, unhashed[0].video_id):
+        return unhashed[0]
     return None
 
 
 def _candidates(videos: VideosApi, key: str) -> List[Any]:
+    """The videos carrying this key, in the order api.video made them. Not sorted here by their date and id: a
+    date is to the second, and of two videos made within one second, the later one's id may sort first."""
     from apivideo.pagination import paginate
 
-    found = list(paginate(videos.list, metadata={FINGERPRINT_KEY: key}, page_size=100))
-    return sorted(found, key=lambda v: (str(v.created_at or ""), v.video_id))
+    found = paginate(videos.list, metadata={FINGERPRINT_KEY: key}, sort_by="createdAt", sort_order="asc", page_size=100)
+    return list(found)
+
+
+def _sha256(video: Any) -> Optional[str]:
+    """The whole file's SHA-256 a video records once its upload is finished, or None."""
+    return {m.key: m.value for m in (video.metadata or [])}.get(SHA256_KEY)
 
 
 def _complete(videos: VideosApi, video_id: str) -> bool:
@@ -191,7 +200,8 @@ def upload_file(
     and, once uploaded, the SHA-256 of the whole file (``apivideo-sha256``, computed while the file is sent when
     it is sent in order, else by reading it once more). A file already on api.video (same key, same SHA-256) is
     not sent again, whichever machine uploaded it; an unfinished video with the file's key is continued. Two
-    workers that start the same file at the same moment settle on the oldest video.
+    workers that start the same file at the same moment settle on one video: a finished one if there is one, else
+    the first made, as api.video lists them by creation date (not by date and id: a date is to the second).
     """
     path = os.fspath(path)
     size = os.path.getsize(path)
@@ -249,9 +259,9 @@ def upload_file(
             digest = None
         if key is not None and digest is not None and result.status != SKIPPED:
             whole = digest.hexdigest(size) or file_sha256(path)  # sent out of order or resumed: one more read
-            canonical = _unfinished(videos, key, whole)[0].video_id
-            # Created in the same instant as another worker's video, and younger: once that one is complete,
-            # give way to it (ours is deleted), so the file ends in one video.
+            canonical = _holder(videos, key, whole, video_id)
+            # Another worker's video holds the file (finished, or made before ours): once it is complete, give way
+            # to it (ours is deleted), so the file ends in one video.
             if canonical != video_id and _wait_complete(videos, canonical, time.monotonic() - started + 60):
                 videos.delete(video_id)
                 result.status, result.video_id = SKIPPED, canonical
@@ -289,8 +299,8 @@ def _claim(
 ) -> tuple[str, bool]:
     """(video id, whether it already existed): the video this file goes to when deduplicating. An unfinished one
     carrying its key (another worker's, or a crashed run's) is continued; else a new one is made, after which the
-    oldest video with the key wins and a younger one made at the same moment is deleted, so two workers that
-    start together end up uploading into one video."""
+    first made of the unfinished videos with the key wins and a later one made at the same moment is deleted, so
+    two workers that start together end up uploading into one video."""
     from apivideo.model.metadata import Metadata
 
     existing = _unfinished(videos, key)
@@ -299,19 +309,27 @@ def _claim(
     creation = copy.copy(payload) if payload is not None else VideoCreationPayload(title=title or title_from_name(path))
     creation.metadata = [*(creation.metadata or []), Metadata(key=FINGERPRINT_KEY, value=key)]  # the caller's stays
     mine = videos.create(creation).video_id
-    oldest = _unfinished(videos, key)[0].video_id
+    unfinished = _unfinished(videos, key)
+    oldest = unfinished[0].video_id if unfinished else mine  # none: another worker took ours and finished it
     if oldest != mine:
         videos.delete(mine)
     return str(oldest), oldest != mine
 
 
-def _unfinished(videos: VideosApi, key: str, sha256: Optional[str] = None) -> List[Any]:
-    """The videos with this key whose upload has not recorded its whole SHA-256 yet (or recorded ``sha256``): a
-    finished video with another SHA-256 holds a different file that only shares the key."""
-    return [
-        v for v in _candidates(videos, key)
-        if {m.key: m.value for m in (v.metadata or [])}.get(SHA256_KEY) in (None, sha256)
-    ]  # fmt: skip
+def _unfinished(videos: VideosApi, key: str) -> List[Any]:
+    """The videos with this key whose upload has not recorded its whole SHA-256 yet, first made first."""
+    return [v for v in _candidates(videos, key) if _sha256(v) is None]
+
+
+def _holder(videos: VideosApi, key: str, sha256: str, mine: str) -> str:
+    """The video a file with this key and SHA-256 ends in, once ``mine`` holds it too: the first made of the
+    finished videos holding it, else the first made of the unfinished videos with the key (``mine`` among them).
+    A finished video with another SHA-256 holds a different file that only shares the key."""
+    found = _candidates(videos, key)
+    finished = [v for v in found if _sha256(v) == sha256]
+    unfinished = [v for v in found if _sha256(v) is None]
+    first = (finished or unfinished)[:1]
+    return str(first[0].video_id) if first else mine
 
 
 def _add_metadata(videos: VideosApi, video_id: str, values: dict[str, str]) -> None:

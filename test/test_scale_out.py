@@ -17,8 +17,10 @@ import apivideo
 from apivideo.api.videos_api import VideosApi
 from apivideo.configuration import Configuration
 from apivideo.journal import UploadJournal
-from apivideo.library import FINGERPRINT_KEY, SHA256_KEY, find_uploaded, upload_file, upload_files
+from apivideo.library import FINGERPRINT_KEY, SHA256_KEY, content_key, find_uploaded, upload_file, upload_files
+from apivideo.model.metadata import Metadata
 from apivideo.model.video_creation_payload import VideoCreationPayload
+from apivideo.model.video_update_payload import VideoUpdatePayload
 from apivideo.retry import RetryPolicy
 
 MIB = 1024 * 1024
@@ -172,3 +174,112 @@ def test_a_different_file_with_the_same_key_is_not_taken_for_a_copy(emu, client,
     two = upload_file(client, tmp_path / "take2.mp4", journal=False, skip_existing=True)
     assert two.status == "uploaded" and two.video_id != one.video_id
     assert emu.source_sha256(two.video_id) == hashlib.sha256(second).hexdigest()
+
+
+# Two workers given the same file, each making a video within the same second: api.video dates videos to the second
+# and their ids are random, so only the order api.video lists them in says which was made first. Every worker, and
+# every rerun of a worker's task, must end in the same video.
+
+
+def _made_in_one_second(videos, key):
+    """The ids of two videos carrying the content key ``key``, made one after the other within one second, the
+    later one's id sorting first."""
+
+    def make():
+        return videos.create(VideoCreationPayload(title="clip", metadata=[Metadata(key=FINGERPRINT_KEY, value=key)]))
+
+    for _ in range(100):  # a try fits about one time in two: ids are random
+        first, later = make(), make()
+        if later.created_at == first.created_at and later.video_id < first.video_id:
+            return first.video_id, later.video_id
+        videos.delete(first.video_id)
+        videos.delete(later.video_id)
+    raise AssertionError("never made two videos within one second with their ids in the other order")
+
+
+def _stop_after_first_chunk(done, total):
+    if 5 * MIB < done < total:
+        raise RuntimeError("killed")
+
+
+def test_a_rerun_reports_the_video_that_holds_the_file_not_a_copy_made_in_the_same_second(emu, client, tmp_path):
+    """One worker made its video, sent the file and recorded its SHA-256. The other, given the same file, made a
+    video in the same second, sent the file there too and was killed before it gave way. A rerun of either task
+    reports the first worker's video."""
+    path, sha = _file(tmp_path, "twin.mp4", 300_000, seed=20)
+    videos = VideosApi(client)
+    key = content_key(path)
+    first, later = _made_in_one_second(videos, key)
+    for video_id in (first, later):
+        videos.upload(video_id, path, journal=False)
+    recorded = [Metadata(key=FINGERPRINT_KEY, value=key), Metadata(key=SHA256_KEY, value=sha)]
+    videos.update(first, VideoUpdatePayload(metadata=recorded))
+    assert find_uploaded(client, path).video_id == first
+    reruns = [upload_file(client, path, journal=False, skip_existing=True) for _ in range(2)]
+    assert [(r.status, r.video_id) for r in reruns] == [("skipped", first)] * 2
+    assert emu.source_sha256(first) == sha
+
+
+def test_a_rerun_continues_the_first_of_two_unfinished_videos_made_in_the_same_second(emu, client, tmp_path):
+    """One worker made its video and sent the first chunk before it was killed; the other made its video in the
+    same second and was killed before it gave way. The rerun continues the first video from where it stopped."""
+    path, sha = _file(tmp_path, "long.mp4", 2 * 5 * MIB + 7, seed=21)
+    videos = VideosApi(client)
+    first, later = _made_in_one_second(videos, content_key(path))
+    with pytest.raises(RuntimeError):
+        videos.upload(first, path, journal=False, _progress_listener=_stop_after_first_chunk)
+    emu.clear_requests()
+    rerun = upload_file(client, path, journal=False, skip_existing=True)
+    assert (rerun.status, rerun.video_id) == ("resumed", first)
+    sent = [r for r in emu.requests if r.method == "POST" and r.path.endswith("/source")]
+    assert {r.path for r in sent} == {f"/videos/{first}/source"} and len(sent) == 2  # the two chunks missing
+    assert emu.source_sha256(first) == sha
+    again = upload_file(client, path, journal=False, skip_existing=True)
+    assert (again.status, again.video_id) == ("skipped", first)
+
+
+def test_a_complete_copy_in_a_later_video_is_not_the_file_while_the_first_video_is_unfinished(emu, client, tmp_path):
+    """One worker made its video and sent the first chunk before it was killed; another worker that did not see
+    it sent the whole file to a video made later, and was killed before it recorded the SHA-256. That copy is not
+    the file's video, since it would give way to the first one: a rerun continues the first video."""
+    path, sha = _file(tmp_path, "copies.mp4", 2 * 5 * MIB + 7, seed=23)
+    videos = VideosApi(client)
+    first, later = _made_in_one_second(videos, content_key(path))
+    with pytest.raises(RuntimeError):
+        videos.upload(first, path, journal=False, _progress_listener=_stop_after_first_chunk)
+    videos.upload(later, path, journal=False)
+    assert find_uploaded(client, path) is None
+    rerun = upload_file(client, path, journal=False, skip_existing=True)
+    assert (rerun.status, rerun.video_id) == ("resumed", first) and emu.source_sha256(first) == sha
+    assert find_uploaded(client, path).video_id == first
+
+
+def test_an_upload_gives_way_to_a_video_finished_meanwhile_with_the_same_file(emu, config, client, tmp_path):
+    """While this upload runs, another worker that did not see its video finishes the same file in a video of its
+    own, made later, and records its SHA-256. A finished video is final: this upload gives way to it, and the file
+    ends in one video that both report."""
+    path, sha = _file(tmp_path, "race.mp4", 2 * 5 * MIB + 7, seed=22)
+    key = content_key(path)
+    other = apivideo.AuthenticatedApiClient(emu.api_key, configuration=config)
+    finished = []
+
+    def finish_elsewhere(done, total):
+        if 5 * MIB < done < total and not finished:  # once this upload's first chunk is sent
+            videos = VideosApi(other)
+            (mine,) = videos.list(metadata={FINGERPRINT_KEY: key}).data
+            while True:  # made after this upload's video, with an id that sorts after its too
+                payload = VideoCreationPayload(title="race", metadata=[Metadata(key=FINGERPRINT_KEY, value=key)])
+                video_id = videos.create(payload).video_id
+                if video_id > mine.video_id:
+                    break
+                videos.delete(video_id)
+            videos.upload(video_id, path, journal=False)
+            recorded = [Metadata(key=FINGERPRINT_KEY, value=key), Metadata(key=SHA256_KEY, value=sha)]
+            videos.update(video_id, VideoUpdatePayload(metadata=recorded))
+            finished.append(video_id)
+
+    with other:
+        result = upload_file(client, path, journal=False, skip_existing=True, _progress_listener=finish_elsewhere)
+    assert (result.status, result.video_id) == ("skipped", finished[0])
+    on_server = VideosApi(client).list(page_size=100).data
+    assert [v.video_id for v in on_server] == finished and emu.source_sha256(finished[0]) == sha
