@@ -6,45 +6,27 @@ Every generated method accepts them as keywords (``videos_api.get(video_id, _req
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional, Tuple, TypedDict, Union
+from typing import TYPE_CHECKING, Any, Mapping, Tuple
 
-if TYPE_CHECKING:
-    import os
-
-    from apivideo.journal import JournalEntry, UploadJournal
-    from apivideo.retry import RetryPolicy
-    from apivideo.transfer import ContentDigest
-
-ProgressListener = Callable[[int, Optional[int]], None]
-
-
-class CallOptions(TypedDict, total=False):
-    """Per-call options: the official client's, plus ``_retries``, ``_headers`` and, for chunked uploads,
-    ``resume``, ``journal``, ``verify``, ``cancel`` (a ``threading.Event``), ``max_bandwidth`` (bytes/s) and
-    ``digest`` (a :class:`~apivideo.transfer.ContentDigest` fed with the bytes sent)."""
-
-    async_req: bool
-    _return_http_data_only: bool
-    _preload_content: bool
-    _request_timeout: Union[float, Tuple[float, float], None]
-    _retries: Union[RetryPolicy, int, None]
-    _headers: Mapping[str, str]
-    _check_input_type: bool
-    _check_return_type: bool
-    _host_index: Optional[int]
-    _progress_listener: ProgressListener
-    resume: bool
-    journal: Union[bool, str, os.PathLike[str], UploadJournal, JournalEntry]
-    verify: bool
-    cancel: Any
-    max_bandwidth: float
-    digest: ContentDigest
-
+if TYPE_CHECKING:  # at run time, loaded on first use by __getattr__ below
+    from apivideo.call_options import CallOptions as CallOptions
+    from apivideo.call_options import ProgressListener as ProgressListener
 
 UPLOAD_ONLY = frozenset({"resume", "journal", "verify", "cancel", "max_bandwidth", "digest"})
-CALL_OPTIONS = frozenset(CallOptions.__annotations__) - UPLOAD_ONLY
-UPLOAD_OPTIONS = CALL_OPTIONS | UPLOAD_ONLY
+CALL_OPTIONS = frozenset({
+    "async_req", "_return_http_data_only", "_preload_content", "_request_timeout", "_retries", "_headers",
+    "_check_input_type", "_check_return_type", "_host_index", "_progress_listener",
+})  # fmt: skip
+UPLOAD_OPTIONS = CALL_OPTIONS | UPLOAD_ONLY  # the keys of CallOptions
 RETURN_FORM = frozenset({"_preload_content", "_return_http_data_only", "async_req"})
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("CallOptions", "ProgressListener"):  # the types, built on first use (see apivideo.call_options)
+        from apivideo import call_options
+
+        return getattr(call_options, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def as_requested(answer: Tuple[Any, Any], options: Mapping[str, Any]) -> Any:

@@ -93,3 +93,18 @@ def test_host_index_selects_a_server_of_the_official_list(emu):
     client = apivideo.ApiClient(config)
     with pytest.raises(apivideo.ApiValueError, match="server index"):
         VideosApi(client).list(_host_index=7)
+
+
+def test_the_options_type_declares_exactly_the_keywords_calls_accept():
+    """``CallOptions`` (for type checkers, loaded on first use) and the names the calls check are one list."""
+    import subprocess
+    import sys
+
+    from apivideo import options
+
+    assert set(options.CallOptions.__annotations__) == options.UPLOAD_OPTIONS
+    assert options.CALL_OPTIONS.isdisjoint(options.UPLOAD_ONLY)
+    with pytest.raises(AttributeError, match="CallOption"):
+        options.CallOption  # noqa: B018  (a misspelt name is still an AttributeError)
+    code = "import sys; from apivideo.api.videos_api import VideosApi; print('apivideo.call_options' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "False"
