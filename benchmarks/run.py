@@ -318,7 +318,9 @@ class Suite:
                 self.runner.run(python, ["-c", IMPORT_CODE["floor"]])
             jobs.append((impl, job(python, impl)))
             jobs.append((f"floor@{impl}", job(python, "floor")))
-        self.collect("import", reps, jobs)
+        # 3x the repetitions: a child's CPU time varies by about 10% from one run to the next, and the SDK's own
+        # share of it is under 10%; each repetition costs only a few tenths of a second.
+        self.collect("import", reps * 3, jobs)
 
     def phase_decode(self, reps: int) -> None:
         params = {"example": self.example, "rounds": 3 if self.quick else 7}
