@@ -1,4 +1,5 @@
-"""Per-call options: their names and types, and how the return-form options shape what a call returns.
+"""Per-call options: their names, and how the return-form options shape what a call returns. Their type,
+:class:`CallOptions`, is in :mod:`apivideo.call_options`, loaded from here on first use.
 
 Every generated method accepts them as keywords (``videos_api.get(video_id, _request_timeout=5)``); an Api object's
 ``with_options(...)`` view applies some to every call it makes.
