@@ -461,59 +461,6 @@ def test_a_token_refused_with_401_is_hidden_in_the_error_of_the_replay_too():
     assert "first-bearer-token-0001" not in text and "revoked" in text
 
 
-def test_credentials_the_client_holds_are_hidden_even_when_the_call_did_not_send_them():
-    """An error quoting the API key, the refresh token, or the access token of a client (here to an upload-token
-    call, which sends no Authorization at all) shows none of them."""
-    import http.server
-    import threading
-
-    key, access, refresh = "api-key-never-shown-0001", "access-never-shown-0002", "refresh-never-shown-0003"
-    quoted = f"key {key}, token {access}, refresh {refresh}"
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def log_message(self, *args):  # quiet
-            pass
-
-        def do_POST(self):
-            self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            if self.path.startswith("/auth/"):
-                self.answer(200, {"access_token": access, "refresh_token": refresh, "token_type": "Bearer",
-                                  "expires_in": 3600})  # fmt: skip
-            else:
-                self.answer(400, {"title": f"bad upload ({quoted})"})
-
-        def do_GET(self):
-            self.answer(500, {"title": f"internal ({quoted})"})
-
-        def answer(self, status, obj):
-            body = json.dumps(obj).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    cfg = Configuration(host=f"http://127.0.0.1:{server.server_port}", retries=apivideo.RetryPolicy(max_retries=0))
-    errors = []
-    try:
-        with apivideo.AuthenticatedApiClient(key, configuration=cfg) as client:
-            videos = VideosApi(client)
-            for call in (lambda: videos.get("vi1"), lambda: videos.upload_with_upload_token("to1", b"bytes")):
-                with pytest.raises(ApiException) as caught:
-                    call()
-                errors.append(caught.value)
-    finally:
-        server.shutdown()
-        server.server_close()
-    assert [e.status for e in errors] == [500, 400]
-    for error in errors:
-        text = f"{error} {error!r} {error.body!r} {vars(error)!r}"
-        assert "never-shown" not in text, text
-        assert "internal" in text or "bad upload" in text  # the rest of the server's words are kept
-
-
 class _EchoServer:
     """A server on 127.0.0.1 that hands out tokens, then answers every other request with ``answer(path)``:
     (status, reason, headers, body bytes)."""
@@ -555,19 +502,45 @@ class _EchoServer:
         self.config = Configuration(host=f"http://127.0.0.1:{self.server.server_port}",
                                     retries=apivideo.RetryPolicy(max_retries=0))  # fmt: skip
 
-    def error_of(self, call, client=None):
+    def errors_of(self, *calls, client=None):
+        """The ApiException each call raises, made in turn with one client; then the server is stopped."""
+        errors = []
         try:
-            client = client or apivideo.AuthenticatedApiClient(self.KEY, configuration=self.config)
-            with client as c, pytest.raises(ApiException) as caught:
-                call(VideosApi(c))
+            with client or apivideo.AuthenticatedApiClient(self.KEY, configuration=self.config) as c:
+                for call in calls:
+                    with pytest.raises(ApiException) as caught:
+                        call(VideosApi(c))
+                    errors.append(caught.value)
         finally:
             self.server.shutdown()
             self.server.server_close()
-        return caught.value
+        return errors
+
+    def error_of(self, call, client=None):
+        return self.errors_of(call, client=client)[0]
 
     def shown(self, error):
         text = f"{error} {error!r} {vars(error)!r}"
         return [s for s in (self.KEY, self.ACCESS, self.REFRESH) if s in text]
+
+
+def test_credentials_the_client_holds_are_hidden_even_when_the_call_did_not_send_them():
+    """An error quoting the API key, the refresh token, or the access token of a client (here to an upload-token
+    call, which sends no Authorization at all) shows none of them."""
+    quoted = f"key {_EchoServer.KEY}, token {_EchoServer.ACCESS}, refresh {_EchoServer.REFRESH}"
+
+    def answer(path):
+        status, title = (400, "bad upload") if path.startswith("/upload") else (500, "internal")
+        return status, "", {"Content-Type": "application/json"}, json.dumps({"title": f"{title} ({quoted})"}).encode()
+
+    server = _EchoServer(answer)
+    errors = server.errors_of(lambda videos: videos.get("vi1"),
+                              lambda videos: videos.upload_with_upload_token("to1", b"bytes"))  # fmt: skip
+    assert [e.status for e in errors] == [500, 400]
+    for error in errors:
+        assert server.shown(error) == [] and "never" not in f"{error.body!r} {vars(error)!r}"
+        assert error.title in ("internal (key <hidden>, token <hidden>, refresh <hidden>)",
+                               "bad upload (key <hidden>, token <hidden>, refresh <hidden>)")  # the rest is kept
 
 
 def test_credentials_the_server_quotes_with_json_escapes_stay_hidden_in_the_parsed_problem():
