@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import hashlib
+import itertools
 import json
 import os
 import platform
@@ -362,49 +363,52 @@ class Suite:
         with the SDK and with the floor in turn, several rounds for small files (about 1 GiB per child)."""
         from _sink import SinkServer
 
-        emu = self.emu
         with SinkServer() as raw:
-            raw_server = {"host": raw.host, "key": "any-key"}
+            servers = (("raw", {"host": raw.host, "key": "any-key"}), ("emu", self.server))
             for size in sizes:
                 path, sha = make_upload_file(self.args.tmpdir, size)
                 rounds = 1 if self.quick else max(1, round(1024 * MiB / size))
                 try:
                     log(f"upload file: {size / MiB:.0f} MiB at {path}, {rounds} round(s) per child")
-                    for chunk in chunks:
-                        for target, server in (("raw", raw_server), ("emu", self.server)):
-                            params = dict(server, path=path, chunk=chunk, rounds=rounds)
-                            store = self.raw.setdefault(upload_phase(target, size, chunk), {})
-                            for rep in range(reps):
-                                for impl, python in rotated(list(self.pythons().items()), rep):
-                                    emu.clear_requests()
-                                    raw.reset_counters()
-                                    first = "sdk" if rep % 2 == 0 else "floor"
-                                    result = self.runner.task(python, "upload", impl, dict(params, first=first))
-                                    if result is None:
-                                        continue
-                                    runs = {impl: result["sdk"], f"floor@{impl}": result["floor"]}
-                                    if target == "emu":
-                                        for runs_of_one in runs.values():
-                                            for x in runs_of_one:
-                                                x["verified"] = emu.source_sha256(x["video_id"]) == sha
-                                        problem = "the emulator's sha256 of an upload differs"
-                                    else:
-                                        n = 2 * rounds
-                                        ok = n * size < raw.body_bytes < n * size + 64 * 1024 * raw.requests
-                                        for runs_of_one in runs.values():
-                                            for x in runs_of_one:
-                                                x["verified"] = ok
-                                        problem = f"the raw server received {raw.body_bytes} body bytes"
-                                    if not all(x["verified"] for xs in runs.values() for x in xs):
-                                        self.runner.failures.append(f"upload/{target}/{impl}: {problem}")
-                                    child = sum(len(xs) for xs in store.values())  # tells the children apart
-                                    for label, xs in runs.items():
-                                        for x in xs:
-                                            x["child"] = child
-                                        store.setdefault(label, []).extend(xs)
-                            log(f"{upload_phase(target, size, chunk)}: done ({reps} repetition(s))")
+                    for chunk, (target, server) in itertools.product(chunks, servers):
+                        params = dict(server, path=path, chunk=chunk, rounds=rounds)
+                        phase = upload_phase(target, size, chunk)
+                        for rep in range(reps):
+                            for impl, python in rotated(list(self.pythons().items()), rep):
+                                first = "sdk" if rep % 2 == 0 else "floor"
+                                self._upload_child(raw, phase, python, impl, dict(params, first=first), sha)
+                        log(f"{phase}: done ({reps} repetition(s))")
                 finally:
                     os.unlink(path)
+
+    def _upload_child(self, raw: Any, phase: str, python: str, impl: str, params: Dict[str, Any], sha: str) -> None:
+        """One child's uploads (the SDK's and the floor's), checked against what the server received, then stored
+        under the phase with the child's number."""
+        self.emu.clear_requests()
+        raw.reset_counters()
+        result = self.runner.task(python, "upload", impl, params)
+        if result is None:
+            return
+        runs = {impl: result["sdk"], f"floor@{impl}": result["floor"]}
+        uploads = [x for xs in runs.values() for x in xs]
+        if "_emu_" in phase:
+            for x in uploads:
+                x["verified"] = self.emu.source_sha256(x["video_id"]) == sha
+            problem = "the emulator's sha256 of an upload differs"
+        else:
+            total = len(uploads) * os.path.getsize(params["path"])  # the raw server counts the bytes, one child's
+            ok = total < raw.body_bytes < total + 64 * 1024 * raw.requests
+            for x in uploads:
+                x["verified"] = ok
+            problem = f"the raw server received {raw.body_bytes} body bytes"
+        if not all(x["verified"] for x in uploads):
+            self.runner.failures.append(f"{phase}/{impl}: {problem}")
+        store = self.raw.setdefault(phase, {})
+        child = sum(len(xs) for xs in store.values())  # tells the children apart
+        for label, xs in runs.items():
+            for x in xs:
+                x["child"] = child
+            store.setdefault(label, []).extend(xs)
 
     def phase_journal(self, reps: int, size: int) -> None:
         """The upload journal and the integrity check, on against off, for a large file and a one-chunk file."""
