@@ -68,7 +68,7 @@ class ApiClient:
         self.last_response: Any = None
         self._sleep = time.sleep  # replaced in tests so that retries do not wait
         self._start_process_state()
-        _CLIENTS.add(self)
+        _live(self)
 
     def _start_process_state(self) -> None:
         """What belongs to one process (threads, locks, the transport check); made again after ``fork()``."""
@@ -407,7 +407,7 @@ class ApiClient:
         self.last_response = None
         self._sleep = time.sleep
         self._start_process_state()
-        _CLIENTS.add(self)
+        _live(self)
 
 
 def _form_body(files: Mapping[str, Any], fields: Any, label: str) -> Any:
@@ -581,11 +581,35 @@ def _async_timeout() -> type:
 
 _OWN_HOOKS: Set[Any] = {ApiClient.update_params_for_auth}  # hooks that only set headers
 
-# Every live client, so that a forked child drops what it inherited before its first request.
+# Every live client: a forked child drops what they inherited before its first request, and urllib3's log records
+# hide what they hold.
 _CLIENTS: weakref.WeakSet[ApiClient] = weakref.WeakSet()
+_CLIENTS_LOCK = threading.Lock()  # a WeakSet cannot be walked while another thread adds to it
+
+
+def _live(client: ApiClient) -> None:
+    from apivideo.logs import hide_credentials_from  # with the first client, not at import
+
+    with _CLIENTS_LOCK:
+        _CLIENTS.add(client)
+    hide_credentials_from(_held_by_live_clients)
+
+
+def _held_by_live_clients() -> Tuple[str, ...]:
+    with _CLIENTS_LOCK:
+        clients = list(_CLIENTS)
+    held: Tuple[str, ...] = ()
+    for client in clients:
+        try:
+            held += client._held_secrets()
+        except AttributeError:  # a client still being made holds nothing yet
+            continue
+    return held
 
 
 def _after_fork_in_child() -> None:
+    global _CLIENTS_LOCK
+    _CLIENTS_LOCK = threading.Lock()  # another thread may have held it at the fork
     for client in list(_CLIENTS):
         client._after_fork()
 

@@ -582,3 +582,22 @@ def test_a_client_shows_no_token_in_its_attributes(emu, config):
         VideosApi(client).list()
         token = client._token.headers["Authorization"]
         assert token.partition(" ")[2] not in repr(vars(client))
+
+
+def test_credentials_a_server_puts_in_an_unparsable_header_stay_out_of_urllib3_log_records(caplog):
+    """urllib3 logs a header line it cannot parse at WARNING, quoting it, with a traceback: an application's usual
+    logging shows neither the line's secret nor the traceback's."""
+    from _garbage_server import GarbageServer, fixed
+
+    key = _EchoServer.KEY
+    answer = f"HTTP/1.1 400 Bad\r\nContent-Length: 2\r\n{key} no colon here\r\n\r\n{{}}".encode()
+    caplog.set_level(logging.WARNING, logger="urllib3")
+    with GarbageServer(fixed(answer)) as server:
+        config = Configuration(host=server.host, username=key, retries=apivideo.RetryPolicy(max_retries=0))
+        with apivideo.ApiClient(config) as client, pytest.raises(ApiException) as caught:
+            VideosApi(client).get("vi1")
+    assert caught.value.status == 400
+    warned = [r for r in caplog.records if r.name.startswith("urllib3") and "parse headers" in r.getMessage()]
+    assert warned, "urllib3 did not log the header it could not parse"
+    shown = logging.Formatter().format(warned[0])
+    assert key not in caplog.text and key not in shown and "<hidden> no colon here" in shown
