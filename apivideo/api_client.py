@@ -148,7 +148,9 @@ class ApiClient:
         server may quote any of them."""
         cfg = self.configuration
         keys = cfg.api_key.values() if isinstance(cfg.api_key, dict) else (cfg.api_key,)
+        cookies = self.cookie.split(";") if isinstance(self.cookie, str) else ()
         held = (*keys, cfg.username, cfg.password, cfg.access_token, self.cookie)  # (api.video's Basic user: the key)
+        held += tuple(c.partition("=")[2].strip() for c in cookies)  # each cookie's value alone too
         return tuple(v for v in held if isinstance(v, str) and v)
 
     def _check_transport(self, host: str) -> None:

@@ -601,3 +601,12 @@ def test_credentials_a_server_puts_in_an_unparsable_header_stay_out_of_urllib3_l
     assert warned, "urllib3 did not log the header it could not parse"
     shown = logging.Formatter().format(warned[0])
     assert key not in caplog.text and key not in shown and "<hidden> no colon here" in shown
+
+
+def test_a_cookie_value_quoted_alone_is_hidden():
+    value = "cookie-value-never-shown-0004"
+    body = json.dumps({"title": f"session {value} expired"}).encode()
+    server = _EchoServer(lambda path: (401, "Unauthorized", {"Content-Type": "application/json"}, body))
+    client = apivideo.ApiClient(server.config, cookie=f"lang=en; sid={value}")
+    error = server.error_of(lambda videos: videos.get("vi1"), client)
+    assert value not in f"{error} {error!r} {vars(error)!r}" and error.title == "session <hidden> expired"
