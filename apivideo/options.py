@@ -7,7 +7,7 @@ Every generated method accepts them as keywords (``videos_api.get(video_id, _req
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Mapping, Tuple
+from typing import TYPE_CHECKING, Any, List, Mapping, Tuple
 
 if TYPE_CHECKING:  # at run time, loaded on first use by __getattr__ below
     from apivideo.call_options import CallOptions as CallOptions
@@ -28,6 +28,10 @@ def __getattr__(name: str) -> Any:
 
         return getattr(call_options, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> List[str]:
+    return sorted({*globals(), "CallOptions", "ProgressListener"})
 
 
 def as_requested(answer: Tuple[Any, Any], options: Mapping[str, Any]) -> Any:

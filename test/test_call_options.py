@@ -103,6 +103,7 @@ def test_the_options_type_declares_exactly_the_keywords_calls_accept():
     from apivideo import options
 
     assert set(options.CallOptions.__annotations__) == options.UPLOAD_OPTIONS
+    assert {"CallOptions", "ProgressListener"} <= set(dir(options))  # help() and editors still list them
     assert options.CALL_OPTIONS.isdisjoint(options.UPLOAD_ONLY)
     with pytest.raises(AttributeError, match="CallOption"):
         options.CallOption  # noqa: B018  (a misspelt name is still an AttributeError)
