@@ -94,7 +94,7 @@ class ApiException(OpenApiException):
         self.reason = reason
         self.headers: Dict[str, str] = dict(headers) if headers else {}
         if isinstance(body, bytes):
-            body = body.decode("utf-8", "replace")
+            body = _body_text(body)
         self.body = body
         self.route = route
         problem = _parse_problem(body)
@@ -161,6 +161,12 @@ class ApiException(OpenApiException):
                 setattr(self, attr, _str_or_none(problem.get(attr)))
             problems = problem.get("problems")
             self.problems = [p for p in problems if isinstance(p, dict)] if isinstance(problems, list) else []
+        elif isinstance(self.body, str) and "\\" in self.body:
+            # Not a problem document (cut at its size limit, an array, ...) but maybe JSON: a secret written with
+            # \u escapes or as \/ is found once they are read, and then the body is shown with them read.
+            plain = _read_escapes(self.body)
+            if any(secret in plain for secret in secrets):
+                self.body = _hide_cut_tail(scrub(plain, secrets), secrets)
 
     def __reduce__(self) -> Any:
         return _restore, (type(self), None, self.args, self.__dict__)
@@ -348,6 +354,19 @@ def _worth_hiding(secrets: Sequence[str]) -> _Hidden:
     return _Hidden(sorted(forms, key=len, reverse=True))  # a secret inside a longer one: the longer goes first
 
 
+def _body_text(body: bytes) -> str:
+    """An answer's body as text: in the encoding JSON's first bytes show (UTF-8, or UTF-16 or 32, as ``json.loads``
+    reads them), UTF-8 for any other body."""
+    return body.decode(json.detect_encoding(body), "replace")
+
+
+def _read_escapes(text: str) -> str:
+    """``text`` with JSON's ``\\uXXXX`` and ``\\/`` escapes read (the others left as they are)."""
+    import re
+
+    return re.sub(r"\\u([0-9a-fA-F]{4})|\\/", lambda m: chr(int(m[1], 16)) if m[1] else "/", text)
+
+
 def _hide_cut_tail(text: str, secrets: Sequence[str]) -> str:
     """``text`` without the start of a secret at its very end (a body cut at its size limit inside a secret)."""
     for secret in secrets:
@@ -432,7 +451,7 @@ def from_response(
     """Build the exception that matches an HTTP error answer (one dict lookup)."""
     if status < 400:  # a redirect: its body is not a problem document
         error = ApiException(status, reason, headers=headers, route=route)
-        error.body = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+        error.body = _body_text(body) if isinstance(body, bytes) else body
         return error
     cls = _BY_STATUS.get(status) or (ServiceException if status >= 500 else ApiException)
     if cls is TooManyRequestsException:

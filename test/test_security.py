@@ -610,3 +610,20 @@ def test_a_cookie_value_quoted_alone_is_hidden():
     client = apivideo.ApiClient(server.config, cookie=f"lang=en; sid={value}")
     error = server.error_of(lambda videos: videos.get("vi1"), client)
     assert value not in f"{error} {error!r} {vars(error)!r}" and error.title == "session <hidden> expired"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        json.dumps({"title": f"bad key {_EchoServer.KEY}"}).encode("utf-16"),  # the key with a NUL between its letters
+        json.dumps(["bad key", "\\u006b" + _EchoServer.KEY[1:]]).encode(),  # JSON, not a problem document
+        b'{"detail": "bad key \\u006b' + _EchoServer.KEY[1:].encode() + b'", "pad": "' + b"x" * 70000 + b'"}',  # cut
+    ],
+    ids=["utf-16", "array", "cut problem"],
+)
+def test_a_key_the_server_encodes_its_own_way_is_hidden(body):
+    server = _EchoServer(lambda path: (400, "Bad Request", {"Content-Type": "application/json"}, body))
+    error = server.error_of(lambda videos: videos.get("vi1"))
+    shown = f"{error} {error!r} {vars(error)!r}"
+    assert server.shown(error) == [] and "<hidden>" in shown and "bad key" in shown
+    assert _EchoServer.KEY not in shown.replace("\x00", "") and _EchoServer.KEY[1:] not in shown
