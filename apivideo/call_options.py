@@ -1,4 +1,4 @@
-"""The per-call keywords as a type, :class:`CallOptions`, for type checkers and editors.
+"""The per-call keywords as types, :class:`CallOptions` and :class:`UploadOptions`, for type checkers and editors.
 
 Kept apart from :mod:`apivideo.options` so that importing the SDK does not build it: a ``TypedDict`` turns each of
 its annotations into a compiled forward reference, about 1.5 ms at import. ``apivideo.options.CallOptions`` loads
@@ -20,9 +20,7 @@ ProgressListener = Callable[[int, Optional[int]], None]
 
 
 class CallOptions(TypedDict, total=False):
-    """Per-call options: the official client's, plus ``_retries``, ``_headers`` and, for chunked uploads,
-    ``resume``, ``journal``, ``verify``, ``cancel`` (a ``threading.Event``), ``max_bandwidth`` (bytes/s) and
-    ``digest`` (a :class:`~apivideo.transfer.ContentDigest` fed with the bytes sent)."""
+    """Per-call options of every method: the official client's, plus ``_retries`` and ``_headers``."""
 
     async_req: bool
     _return_http_data_only: bool
@@ -34,6 +32,13 @@ class CallOptions(TypedDict, total=False):
     _check_return_type: bool
     _host_index: Optional[int]
     _progress_listener: ProgressListener
+
+
+class UploadOptions(CallOptions, total=False):
+    """Per-call options of the chunked uploads (``VideosApi.upload`` and ``upload_with_upload_token``): those of
+    every method, plus ``resume``, ``journal``, ``verify``, ``cancel`` (a ``threading.Event``), ``max_bandwidth``
+    (bytes/s) and ``digest`` (a :class:`~apivideo.transfer.ContentDigest` fed with the bytes sent)."""
+
     resume: bool
     journal: Union[bool, str, os.PathLike[str], UploadJournal, JournalEntry]
     verify: bool

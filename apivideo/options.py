@@ -12,18 +12,22 @@ from typing import TYPE_CHECKING, Any, List, Mapping, Tuple
 if TYPE_CHECKING:  # at run time, loaded on first use by __getattr__ below
     from apivideo.call_options import CallOptions as CallOptions
     from apivideo.call_options import ProgressListener as ProgressListener
+    from apivideo.call_options import UploadOptions as UploadOptions
 
 UPLOAD_ONLY = frozenset({"resume", "journal", "verify", "cancel", "max_bandwidth", "digest"})
 CALL_OPTIONS = frozenset({
     "async_req", "_return_http_data_only", "_preload_content", "_request_timeout", "_retries", "_headers",
     "_check_input_type", "_check_return_type", "_host_index", "_progress_listener",
 })  # fmt: skip
-UPLOAD_OPTIONS = CALL_OPTIONS | UPLOAD_ONLY  # the keys of CallOptions
+UPLOAD_OPTIONS = CALL_OPTIONS | UPLOAD_ONLY  # the keys of UploadOptions (CALL_OPTIONS: those of CallOptions)
 RETURN_FORM = frozenset({"_preload_content", "_return_http_data_only", "async_req"})
 
 
+_TYPES = ("CallOptions", "UploadOptions", "ProgressListener")
+
+
 def __getattr__(name: str) -> Any:
-    if name in ("CallOptions", "ProgressListener"):  # the types, built on first use (see apivideo.call_options)
+    if name in _TYPES:  # the types, built on first use (see apivideo.call_options)
         from apivideo import call_options
 
         return getattr(call_options, name)
@@ -31,7 +35,7 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> List[str]:
-    return sorted({*globals(), "CallOptions", "ProgressListener"})
+    return sorted({*globals(), *_TYPES})
 
 
 def as_requested(answer: Tuple[Any, Any], options: Mapping[str, Any]) -> Any:

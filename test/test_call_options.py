@@ -96,14 +96,15 @@ def test_host_index_selects_a_server_of_the_official_list(emu):
 
 
 def test_the_options_type_declares_exactly_the_keywords_calls_accept():
-    """``CallOptions`` (for type checkers, loaded on first use) and the names the calls check are one list."""
+    """The option types (for type checkers, loaded on first use) and the names the calls check are one list."""
     import subprocess
     import sys
 
     from apivideo import options
 
-    assert set(options.CallOptions.__annotations__) == options.UPLOAD_OPTIONS
-    assert {"CallOptions", "ProgressListener"} <= set(dir(options))  # help() and editors still list them
+    assert set(options.CallOptions.__annotations__) == options.CALL_OPTIONS
+    assert set(options.UploadOptions.__annotations__) == options.UPLOAD_OPTIONS  # what chunked uploads accept
+    assert {"CallOptions", "UploadOptions", "ProgressListener"} <= set(dir(options))  # help() and editors list them
     assert options.CALL_OPTIONS.isdisjoint(options.UPLOAD_ONLY)
     with pytest.raises(AttributeError, match="CallOption"):
         options.CallOption  # noqa: B018  (a misspelt name is still an AttributeError)

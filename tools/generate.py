@@ -628,6 +628,7 @@ def render_api(tag: str, ops: List[OpRec]) -> str:
     decls: List[str] = []
     methods: List[str] = []
     sessions = False
+    option_types: Set[str] = set()
     for op in ops:
         for p in op.params:
             names = _names_in(p.tp)
@@ -662,7 +663,9 @@ def render_api(tag: str, ops: List[OpRec]) -> str:
         if opt:
             sig.append("*")
             sig += [f"{p.name}: Optional[{p.tp}] = None" for p in opt]
-        sig.append("**options: Unpack[CallOptions]")
+        options = "UploadOptions" if op.upload == "chunked" else "CallOptions"
+        option_types.add(options)
+        sig.append(f"**options: Unpack[{options}]")
         call = f"self._call({op.const}, locals())"
         body = f"return {call}" if op.response else call
         methods.append(
@@ -690,7 +693,7 @@ def render_api(tag: str, ops: List[OpRec]) -> str:
     out += ["", "if TYPE_CHECKING:", "    from typing_extensions import Unpack", ""]
     for m in sorted(models):
         out.append(f"    from apivideo.model.{module_name(m)} import {m}")
-    out.append("    from apivideo.options import CallOptions")
+    out.append(f"    from apivideo.options import {', '.join(sorted(option_types))}")
     if sessions:
         out.append("    from apivideo.upload import ProgressiveSession")
     out += ["", ""]

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from apivideo.model.video_thumbnail_pick_payload import VideoThumbnailPickPayload
     from apivideo.model.video_update_payload import VideoUpdatePayload
     from apivideo.model.videos_list_response import VideosListResponse
-    from apivideo.options import CallOptions
+    from apivideo.options import CallOptions, UploadOptions
     from apivideo.upload import ProgressiveSession
 
 
@@ -223,7 +223,7 @@ class VideosApi(EndPoint):
         """Create a video object, then upload its file or give a source URL (POST /videos)."""
         return self._call(_CREATE, locals())
 
-    def upload(self, video_id: str, file: FileArg, **options: Unpack[CallOptions]) -> Video:
+    def upload(self, video_id: str, file: FileArg, **options: Unpack[UploadOptions]) -> Video:
         """Upload the file of a video, in chunks when it is large (POST /videos/{videoId}/source)."""
         return self._call(_UPLOAD, locals())
 
@@ -285,7 +285,7 @@ class VideosApi(EndPoint):
         return self._call(_GET_STATUS, locals())
 
     def upload_with_upload_token(
-        self, token: str, file: FileArg, *, video_id: Optional[str] = None, **options: Unpack[CallOptions]
+        self, token: str, file: FileArg, *, video_id: Optional[str] = None, **options: Unpack[UploadOptions]
     ) -> Video:
         """Upload a video file with an upload token, no API key needed (POST /upload)."""
         return self._call(_UPLOAD_WITH_UPLOAD_TOKEN, locals())
