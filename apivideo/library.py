@@ -13,6 +13,7 @@ Built on the public API only; the ``apivideo upload`` command uses it.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import fnmatch
 import hashlib
@@ -109,8 +110,9 @@ SAMPLES, SAMPLE = 32, 64 * 1024
 
 def content_key(path: PathLike) -> str:
     """A cheap key of a file's content: its size and the SHA-256 of its first and last MiB and of 32 blocks of
-    64 KiB spread evenly between them (reads at most 4 MiB). Files with the same key are taken for copies only
-    after their whole SHA-256 is compared (:func:`find_uploaded`)."""
+    64 KiB spread evenly between them (reads at most 4 MiB). Two files with the same key are not always copies:
+    :func:`find_uploaded` compares the whole SHA-256 a finished video records, but a video whose SHA-256 is not
+    recorded (unfinished, or complete with its worker killed before it recorded it) is matched by the key alone."""
     path = os.fspath(path)
     size = os.path.getsize(path)
     digest = hashlib.sha256()
@@ -136,22 +138,43 @@ def file_sha256(path: PathLike) -> str:
     return digest.hexdigest()
 
 
+class _Whole:
+    """The whole file's SHA-256, read at most once, when it is first needed."""
+
+    def __init__(self, path: str) -> None:
+        self.path, self.value = path, ""
+
+    def __call__(self) -> str:
+        if not self.value:
+            self.value = file_sha256(self.path)
+        return self.value
+
+
 def find_uploaded(client: Any, path: PathLike, key: Optional[str] = None) -> Optional[Any]:
     """Is this file already on api.video? The video that holds it, or None: the first made of the finished videos
     carrying the file's content key and its SHA-256 (``apivideo-sha256``); else the first made of the videos
     carrying the key and no SHA-256, once its upload is complete (its uploader is about to record the SHA-256, or
-    an older version uploaded it). A complete video made after that one is another worker's copy that gives way to
+    was killed before it did). A complete video made after that one is another worker's copy that gives way to
     it, never the file's. Works from any machine: it asks api.video, not a local record. The file is read whole
-    only when a finished video carries its key."""
+    only when a finished video carries its key.
+
+    A video without a SHA-256 is matched by the content key alone: a different file that shares the key (same
+    size, same first and last MiB and same 32 sampled blocks) is taken for it. Check ``apivideo-sha256`` in the
+    metadata of the video returned when that matters."""
     videos = VideosApi(client)
-    found = _candidates(videos, key or content_key(path))
+    return _settled(videos, _candidates(videos, key or content_key(path)), _Whole(os.fspath(path)))
+
+
+def _settled(videos: VideosApi, found: List[Any], whole: Callable[[], str], mine: Optional[str] = None) -> Any:
+    """The video of ``found`` (videos with the file's key) that holds the file, or None (see
+    :func:`find_uploaded`). ``mine``, a video this worker just made, is empty: not asked about."""
     if any(_sha256(v) is not None for v in found):
-        whole = file_sha256(path)
+        sha = whole()
         for video in found:
-            if _sha256(video) == whole and _complete(videos, video.video_id):
+            if _sha256(video) == sha and _complete(videos, video.video_id):
                 return video
     unhashed = [v for v in found if _sha256(v) is None]
-    if unhashed and _complete(videos, unhashed[0].video_id):
+    if unhashed and unhashed[0].video_id != mine and _complete(videos, unhashed[0].video_id):
         return unhashed[0]
     return None
 
@@ -170,12 +193,23 @@ def _sha256(video: Any) -> Optional[str]:
     return {m.key: m.value for m in (video.metadata or [])}.get(SHA256_KEY)
 
 
+def _ingested(videos: VideosApi, video_id: str) -> bool:
+    """Whether the video holds a whole upload; NotFoundException if it was deleted."""
+    ingest = videos.get_status(video_id).ingest
+    return getattr(ingest, "status", None) in ("uploaded", "ingesting", "ingested")
+
+
 def _complete(videos: VideosApi, video_id: str) -> bool:
     try:
-        ingest = videos.get_status(video_id).ingest
+        return _ingested(videos, video_id)
     except NotFoundException:
         return False
-    return getattr(ingest, "status", None) in ("uploaded", "ingesting", "ingested")
+
+
+# How many times an upload looks again for the file's video after a video it used was deleted by another worker
+# (each time, that worker settled the file in another video).
+_LOOKS = 5
+_UNHASHED = "matched by its content key only: that video's SHA-256 is not recorded"
 
 
 def upload_file(
@@ -199,9 +233,15 @@ def upload_file(
     With ``skip_existing``, the video carries the file's content key in its metadata (``apivideo-fingerprint``)
     and, once uploaded, the SHA-256 of the whole file (``apivideo-sha256``, computed while the file is sent when
     it is sent in order, else by reading it once more). A file already on api.video (same key, same SHA-256) is
-    not sent again, whichever machine uploaded it; an unfinished video with the file's key is continued. Two
-    workers that start the same file at the same moment settle on one video: a finished one if there is one, else
-    the first made, as api.video lists them by creation date (not by date and id: a date is to the second).
+    not sent again, whichever machine uploaded it; an unfinished video with the file's key is continued. Workers
+    that start the same file at the same moment settle on one video: a finished one if there is one, else the
+    first made, as api.video lists them by creation date (not by date and id: a date is to the second). A worker
+    that finds a video it used deleted (another worker settled the file in another video and deleted its own
+    copy) looks again rather than failing.
+
+    What the content key cannot tell apart (see :func:`content_key`): a file skipped on a complete video without
+    a SHA-256 says so in ``note``; an unfinished video is continued on the strength of the key alone, so a
+    different file with the same key would complete it (and record its own SHA-256 there).
     """
     path = os.fspath(path)
     size = os.path.getsize(path)
@@ -211,11 +251,13 @@ def upload_file(
     started = time.monotonic()
     videos = VideosApi(client)
     key = content_key(path) if skip_existing else None
+    whole = _Whole(path)
+    found: Optional[List[Any]] = None
     if key is not None:
-        done = find_uploaded(client, path, key)
+        found = _candidates(videos, key)
+        done = _settled(videos, found, whole)
         if done is not None:
-            result.status, result.video_id = SKIPPED, done.video_id
-            result.seconds = time.monotonic() - started
+            _skip(result, done, started)
             return result
     book = _journal(journal)
     entry = book.open(client.configuration.host, path, client.configuration.chunk_size) if book else None
@@ -231,43 +273,18 @@ def upload_file(
         video_id = entry.video_id if entry is not None else None
         if video_id is not None and not _exists(videos, video_id):
             video_id = None  # the video of the unfinished upload was deleted meanwhile
-        result.status = RESUMED
-        if video_id is None and key is not None:
-            video_id, adopted = _claim(videos, key, payload, title, path)
-            result.status = RESUMED if adopted else UPLOADED
-        elif video_id is None:
-            video_id = videos.create(payload or VideoCreationPayload(title=title or title_from_name(path))).video_id
-            result.status = UPLOADED
-        if entry is not None:
-            entry.record_video(video_id)
-        result.video_id = video_id
-        digest = None
-        if key is not None:
-            from apivideo.transfer import ContentDigest
-
-            digest = options.setdefault("digest", ContentDigest())
-        resume = result.status == RESUMED
-        try:
-            videos.upload(video_id, path, journal=entry if entry is not None else False, resume=resume, **options)
-        except ApiException:
-            if key is None or not _complete(videos, video_id):
-                raise
-            # Another worker uploading the same file completed the video first: it holds this very content.
-            result.status, result.note = SKIPPED, "completed by another upload of the same file"
+        if key is None:
+            result.status = RESUMED
+            if video_id is None:
+                video_id = videos.create(payload or VideoCreationPayload(title=title or title_from_name(path))).video_id
+                result.status = UPLOADED
             if entry is not None:
-                entry.complete()
-            digest = None
-        if key is not None and digest is not None and result.status != SKIPPED:
-            whole = digest.hexdigest(size) or file_sha256(path)  # sent out of order or resumed: one more read
-            canonical = _holder(videos, key, whole, video_id)
-            # Another worker's video holds the file (finished, or made before ours): once it is complete, give way
-            # to it (ours is deleted), so the file ends in one video.
-            if canonical != video_id and _wait_complete(videos, canonical, time.monotonic() - started + 60):
-                videos.delete(video_id)
-                result.status, result.video_id = SKIPPED, canonical
-                result.note = "another upload of the same file started at the same moment"
-            else:
-                _add_metadata(videos, video_id, {SHA256_KEY: whole})
+                entry.record_video(video_id)
+            result.video_id = video_id
+            resume = result.status == RESUMED
+            videos.upload(video_id, path, journal=entry if entry is not None else False, resume=resume, **options)
+        else:
+            _deduplicated(videos, path, key, whole, found, video_id, entry, payload, title, result, started, options)
     except BaseException:
         if entry is not None:
             entry.release()
@@ -276,9 +293,105 @@ def upload_file(
     return result
 
 
+def _skip(result: FileResult, video: Any, started: float) -> None:
+    result.status, result.video_id = SKIPPED, str(video.video_id)
+    if _sha256(video) is None:
+        result.note = _UNHASHED
+    result.seconds = time.monotonic() - started
+
+
+def _deduplicated(
+    videos: VideosApi,
+    path: str,
+    key: str,
+    whole: _Whole,
+    found: Optional[List[Any]],
+    video_id: Optional[str],
+    entry: Any,
+    payload: Optional[VideoCreationPayload],
+    title: Optional[str],
+    result: FileResult,
+    started: float,
+    options: dict[str, Any],
+) -> None:
+    """The upload of ``upload_file`` with ``skip_existing``: claim the file's video, send what it lacks, then
+    settle on one video with the other workers. A 404 on a video this worker used (the one it continues, its own
+    copy, or the one it waits on) means another worker settled the file elsewhere and deleted it: look again."""
+    from apivideo.transfer import ContentDigest
+
+    own_digest = "digest" not in options
+    for attempt in range(_LOOKS):
+        if attempt:  # a video was deleted under us: is the file settled now?
+            found = _candidates(videos, key)
+            done = _settled(videos, found, whole)
+            if done is not None:
+                if entry is not None:
+                    entry.release()
+                _skip(result, done, started)
+                return
+            video_id = None
+        try:
+            status = RESUMED
+            if video_id is None:
+                video_id, status, done = _claim(videos, key, payload, title, path, whole, found)
+                if done is not None:
+                    if entry is not None:
+                        entry.release()
+                    _skip(result, done, started)
+                    return
+            if entry is not None:
+                entry.record_video(video_id)
+            result.status, result.video_id = status, video_id
+            if own_digest:
+                options["digest"] = ContentDigest()
+            digest = options["digest"]
+            try:
+                videos.upload(video_id, path, journal=entry if entry is not None else False,
+                              resume=status == RESUMED, **options)  # fmt: skip
+            except NotFoundException:
+                raise
+            except ApiException:
+                if not _complete(videos, video_id):
+                    raise
+                # Another worker uploading the same file completed the video first: it holds this very content.
+                result.status, result.note = SKIPPED, "completed by another upload of the same file"
+                if entry is not None:
+                    entry.complete()
+                return
+            sha = digest.hexdigest(result.size) or whole()  # sent out of order or resumed: one more read
+            canonical = _settle(videos, key, sha, video_id, time.monotonic() - started + 60)
+            if canonical != video_id:
+                result.status, result.video_id = SKIPPED, canonical
+                result.note = "another upload of the same file started at the same moment"
+            return
+        except NotFoundException:
+            if attempt == _LOOKS - 1:
+                raise
+
+
+def _settle(videos: VideosApi, key: str, sha256: str, mine: str, timeout: float) -> str:
+    """The video the file ends in, now that ``mine`` holds it too: another worker's video holding it (finished, or
+    made before ours), once it is complete, and then ours is deleted; else ours, with its SHA-256 recorded. A
+    video we wait on that is deleted meanwhile ends the wait: look again. NotFoundException: ours was deleted."""
+    for _ in range(_LOOKS):
+        canonical = _holder(videos, key, sha256, mine)
+        if canonical == mine:
+            break
+        try:
+            if not _wait_complete(videos, canonical, timeout):
+                break
+        except NotFoundException:
+            continue  # deleted while we waited: its worker gave way to another video, or someone removed it
+        _delete(videos, mine)
+        return canonical
+    _add_metadata(videos, mine, {SHA256_KEY: sha256})
+    return mine
+
+
 def _wait_complete(videos: VideosApi, video_id: str, timeout: float) -> bool:
+    """Whether the video completes within ``timeout``; NotFoundException as soon as it is deleted."""
     deadline, delay = time.monotonic() + timeout, 0.1
-    while not _complete(videos, video_id):
+    while not _ingested(videos, video_id):
         if time.monotonic() + delay > deadline:
             return False
         time.sleep(delay)
@@ -294,31 +407,52 @@ def _exists(videos: VideosApi, video_id: str) -> bool:
         return False
 
 
+def _delete(videos: VideosApi, video_id: str) -> None:
+    """Delete our own copy; already deleted (another worker that had taken it gave way) is as good."""
+    with contextlib.suppress(NotFoundException):
+        videos.delete(video_id)
+
+
 def _claim(
-    videos: VideosApi, key: str, payload: Optional[VideoCreationPayload], title: Optional[str], path: str
-) -> tuple[str, bool]:
-    """(video id, whether it already existed): the video this file goes to when deduplicating. An unfinished one
-    carrying its key (another worker's, or a crashed run's) is continued; else a new one is made, after which the
-    first made of the unfinished videos with the key wins and a later one made at the same moment is deleted, so
-    two workers that start together end up uploading into one video."""
+    videos: VideosApi,
+    key: str,
+    payload: Optional[VideoCreationPayload],
+    title: Optional[str],
+    path: str,
+    whole: Callable[[], str],
+    found: Optional[List[Any]] = None,
+) -> tuple[str, str, Any]:
+    """(video id, status, video): the video this file goes to when deduplicating. ``skipped``: a video holds the
+    file already (see :func:`find_uploaded`; it is the third item, else None), preferred to any unfinished one;
+    ``resumed``: the first made of the unfinished videos carrying its key (another worker's, or a crashed run's)
+    is continued; ``uploaded``: a new one is made, after which the same choice is made again from what api.video
+    lists, and ours is deleted unless it is the first made of the unfinished ones, so two workers that start
+    together end up in one video. ``found``: the videos with the key, when the caller has just listed them."""
     from apivideo.model.metadata import Metadata
 
-    existing = _unfinished(videos, key)
-    if existing:
-        return str(existing[0].video_id), True
+    if found is None:
+        found = _candidates(videos, key)
+        done = _settled(videos, found, whole)
+        if done is not None:
+            return str(done.video_id), SKIPPED, done
+    unfinished = [v for v in found if _sha256(v) is None]
+    if unfinished:
+        return str(unfinished[0].video_id), RESUMED, None
     creation = copy.copy(payload) if payload is not None else VideoCreationPayload(title=title or title_from_name(path))
     creation.metadata = [*(creation.metadata or []), Metadata(key=FINGERPRINT_KEY, value=key)]  # the caller's stays
-    mine = videos.create(creation).video_id
-    unfinished = _unfinished(videos, key)
-    oldest = unfinished[0].video_id if unfinished else mine  # none: another worker took ours and finished it
-    if oldest != mine:
-        videos.delete(mine)
-    return str(oldest), oldest != mine
-
-
-def _unfinished(videos: VideosApi, key: str) -> List[Any]:
-    """The videos with this key whose upload has not recorded its whole SHA-256 yet, first made first."""
-    return [v for v in _candidates(videos, key) if _sha256(v) is None]
+    mine = str(videos.create(creation).video_id)
+    found = _candidates(videos, key)
+    done = _settled(videos, found, whole, mine)
+    unfinished = [v for v in found if _sha256(v) is None]
+    if done is not None:
+        chosen, status = str(done.video_id), SKIPPED
+    elif unfinished and unfinished[0].video_id != mine:
+        chosen, status = str(unfinished[0].video_id), RESUMED
+    else:  # ours is the first made; or it is not listed: another worker took it (a 404 later says if it is gone)
+        chosen, status = mine, UPLOADED
+    if chosen != mine:
+        _delete(videos, mine)
+    return chosen, status, done
 
 
 def _holder(videos: VideosApi, key: str, sha256: str, mine: str) -> str:

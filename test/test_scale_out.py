@@ -285,3 +285,172 @@ def test_an_upload_gives_way_to_a_video_finished_meanwhile_with_the_same_file(em
     assert (result.status, result.video_id) == ("skipped", finished[0])
     on_server = VideosApi(client).list(page_size=100).data
     assert [v.video_id for v in on_server] == finished and emu.source_sha256(finished[0]) == sha
+
+
+# When a worker gives way to another worker's video, it deletes its own, and a worker that had taken that video
+# (continuing it as the oldest unfinished one) finds it gone. The file is then settled in another video: the
+# worker looks again instead of failing.
+
+
+def _partial(videos, path, key):
+    """A video carrying the key that holds the file's first chunk only (its worker was killed)."""
+    payload = VideoCreationPayload(title="partial", metadata=[Metadata(key=FINGERPRINT_KEY, value=key)])
+    video_id = videos.create(payload).video_id
+    with pytest.raises(RuntimeError):
+        videos.upload(video_id, path, journal=False, _progress_listener=_stop_after_first_chunk)
+    return video_id
+
+
+def _finish_elsewhere(videos, path, key, sha):
+    """Another worker's finished video of the file, its SHA-256 recorded."""
+    payload = VideoCreationPayload(title="elsewhere", metadata=[Metadata(key=FINGERPRINT_KEY, value=key)])
+    video_id = videos.create(payload).video_id
+    videos.upload(video_id, path, journal=False)
+    recorded = [Metadata(key=FINGERPRINT_KEY, value=key), Metadata(key=SHA256_KEY, value=sha)]
+    videos.update(video_id, VideoUpdatePayload(metadata=recorded))
+    return video_id
+
+
+def _lagging(monkeypatch, hidden, until):
+    """api.video lists ``hidden`` only once ``until()`` is true (a listing that lags, or a video made just after
+    the worker looked)."""
+    import apivideo.library as library
+
+    real = library._candidates
+
+    def candidates(videos, key):
+        return [v for v in real(videos, key) if until() or v.video_id not in hidden]
+
+    monkeypatch.setattr(library, "_candidates", candidates)
+
+
+def test_a_worker_whose_adopted_video_is_deleted_takes_the_video_that_holds_the_file(emu, config, client, tmp_path):
+    """This worker continues a video left unfinished; meanwhile another worker finishes the file in a video of its
+    own and deletes the unfinished one (it gave way). The next chunk finds the video gone: the file is on
+    api.video, in the other video, and that is what this worker reports."""
+    path, sha = _file(tmp_path, "adopted.mp4", 2 * 5 * MIB + 7, seed=30)
+    videos, key = VideosApi(client), content_key(path)
+    partial = _partial(videos, path, key)
+    finished = []
+
+    def elsewhere(done, total):
+        if 5 * MIB < done < total and not finished:
+            with apivideo.AuthenticatedApiClient(emu.api_key, configuration=config) as other:
+                finished.append(_finish_elsewhere(VideosApi(other), path, key, sha))
+                VideosApi(other).delete(partial)
+
+    result = upload_file(client, path, journal=False, skip_existing=True, _progress_listener=elsewhere)
+    assert (result.status, result.video_id) == ("skipped", finished[0])
+    assert [v.video_id for v in videos.list(page_size=100).data] == finished and emu.source_sha256(finished[0]) == sha
+
+
+def test_a_worker_that_finds_a_finished_video_after_making_its_own_sends_nothing(emu, config, client, tmp_path,
+                                                                                  monkeypatch):  # fmt: skip
+    """When this worker first looked, nothing carried the key; by the time it made its video, another worker had
+    finished the file and a third had made a copy that is about to give way (and be deleted). This worker takes the
+    finished video at once: it neither continues the copy nor sends a byte."""
+    path, sha = _file(tmp_path, "late.mp4", 2 * 5 * MIB + 7, seed=31)
+    videos, key = VideosApi(client), content_key(path)
+    finished = _finish_elsewhere(videos, path, key, sha)
+    copy = videos.create(VideoCreationPayload(title="copy", metadata=[Metadata(key=FINGERPRINT_KEY, value=key)]))
+    made = []
+    real_create = VideosApi.create
+
+    def create(self, *args, **kwargs):
+        made.append(real_create(self, *args, **kwargs))
+        return made[-1]
+
+    monkeypatch.setattr(VideosApi, "create", create)
+    _lagging(monkeypatch, {finished, copy.video_id}, until=lambda: bool(made))
+
+    def copy_gives_way(done, total):
+        videos.delete(copy.video_id)
+
+    emu.clear_requests()
+    result = upload_file(client, path, journal=False, skip_existing=True, _progress_listener=copy_gives_way)
+    assert (result.status, result.video_id) == ("skipped", finished)
+    assert not [r for r in emu.requests if r.path.endswith("/source")]
+    assert {v.video_id for v in videos.list(page_size=100).data} == {finished, copy.video_id}
+
+
+def test_a_worker_whose_own_video_is_already_deleted_when_it_gives_way_goes_on(emu, client, tmp_path, monkeypatch):
+    """This worker made its video and, seeing an older unfinished one, gives way to it; its own video is already
+    gone (a worker that had taken it deleted it). Deleting it answers 404: nothing to do, the upload goes on."""
+    path, sha = _file(tmp_path, "gone.mp4", 2 * 5 * MIB + 7, seed=32)
+    videos, key = VideosApi(client), content_key(path)
+    older = _partial(videos, path, key)
+    made = []
+    real_create = VideosApi.create
+
+    def create(self, *args, **kwargs):
+        video = real_create(self, *args, **kwargs)
+        made.append(video.video_id)
+        real_delete(self, video.video_id)  # taken and deleted by another worker before this one lists again
+        return video
+
+    real_delete = VideosApi.delete
+    monkeypatch.setattr(VideosApi, "create", create)
+    _lagging(monkeypatch, {older}, until=lambda: bool(made))
+    result = upload_file(client, path, journal=False, skip_existing=True)
+    assert (result.status, result.video_id) == ("resumed", older) and emu.source_sha256(older) == sha
+    assert [v.video_id for v in videos.list(page_size=100).data] == [older]
+
+
+def test_a_worker_stops_waiting_on_a_video_deleted_while_it_waits(emu, client, tmp_path, monkeypatch):
+    """This worker sent the file to its own video, then found an older unfinished video with the key and waited
+    for it to complete. That video is deleted while it waits: the wait ends at once, and the file stays in this
+    worker's video, its SHA-256 recorded."""
+    import time
+
+    path, sha = _file(tmp_path, "waited.mp4", 2 * 5 * MIB + 7, seed=33)
+    videos, key = VideosApi(client), content_key(path)
+    older = _partial(videos, path, key)
+    sent = []
+    _lagging(monkeypatch, {older}, until=lambda: bool(sent))
+    real_status = VideosApi.get_status
+
+    def get_status(self, video_id, *args, **kwargs):
+        if video_id == older and sent:
+            with apivideo.AuthenticatedApiClient(emu.api_key, configuration=client.configuration) as other:
+                VideosApi(other).delete(older)  # someone deletes it while this worker waits on it
+        return real_status(self, video_id, *args, **kwargs)
+
+    monkeypatch.setattr(VideosApi, "get_status", get_status)
+
+    def listener(done, total):
+        if done == total:
+            sent.append(True)
+
+    started = time.monotonic()
+    result = upload_file(client, path, journal=False, skip_existing=True, _progress_listener=listener)
+    assert time.monotonic() - started < 10
+    assert result.status == "uploaded" and emu.source_sha256(result.video_id) == sha
+    metadata = {m.key: m.value for m in videos.get(result.video_id).metadata}
+    assert metadata[SHA256_KEY] == sha
+    assert [v.video_id for v in videos.list(page_size=100).data] == [result.video_id]
+
+
+def test_an_empty_copy_left_by_a_killed_worker_does_not_confuse_later_runs(emu, client, tmp_path):
+    """A worker was killed after it made its video and before it deleted it in favour of an older one: an empty
+    video with the key stays. Reruns continue the older video, then skip the file; the empty copy stays as it is
+    (nothing deletes a video it did not make)."""
+    path, sha = _file(tmp_path, "stale.mp4", 2 * 5 * MIB + 7, seed=34)
+    videos, key = VideosApi(client), content_key(path)
+    older = _partial(videos, path, key)
+    stale = videos.create(VideoCreationPayload(title="stale", metadata=[Metadata(key=FINGERPRINT_KEY, value=key)]))
+    runs = [upload_file(client, path, journal=False, skip_existing=True) for _ in range(3)]
+    assert [(r.status, r.video_id) for r in runs] == [("resumed", older), ("skipped", older), ("skipped", older)]
+    assert find_uploaded(client, path).video_id == older and emu.source_sha256(older) == sha
+    assert emu.source_sha256(stale.video_id) is None
+
+
+def test_a_file_skipped_on_a_video_without_its_sha256_says_so(emu, client, tmp_path):
+    """A video that holds a whole upload but no SHA-256 (its worker was killed before recording it) is matched by
+    the content key alone: a file skipped on it says so in its note."""
+    path, sha = _file(tmp_path, "unhashed.mp4", 300_000, seed=35)
+    videos, key = VideosApi(client), content_key(path)
+    video = videos.create(VideoCreationPayload(title="unhashed", metadata=[Metadata(key=FINGERPRINT_KEY, value=key)]))
+    videos.upload(video.video_id, path, journal=False)
+    result = upload_file(client, path, journal=False, skip_existing=True)
+    assert (result.status, result.video_id) == ("skipped", video.video_id)
+    assert "content key" in result.note and "SHA-256" in result.note
