@@ -175,8 +175,28 @@ def _settled(videos: VideosApi, found: List[Any], whole: Callable[[], str], mine
                 return video
     unhashed = [v for v in found if _sha256(v) is None]
     if unhashed and unhashed[0].video_id != mine and _complete(videos, unhashed[0].video_id):
-        return unhashed[0]
+        return _once_hashed(videos, unhashed[0], whole)
     return None
+
+
+def _once_hashed(videos: VideosApi, video: Any, whole: Callable[[], str]) -> Any:
+    """A complete video without a SHA-256, once its uploader has recorded it, as it does right after the upload
+    (``video`` then shows it): the video if the SHA-256 is the file's, None if it is another file's. Still
+    unrecorded after ``_HASH_WAIT`` (its uploader was killed, or was an older version): the video, matched by the
+    content key alone."""
+    deadline, delay = time.monotonic() + _HASH_WAIT, 0.05
+    while time.monotonic() + delay < deadline:
+        time.sleep(delay)
+        delay = min(delay * 2, 1.0)
+        try:
+            latest = videos.get(video.video_id)
+        except NotFoundException:
+            return None  # another worker's copy, deleted as it gave way
+        recorded = _sha256(latest)
+        if recorded is not None:
+            video.metadata = latest.metadata  # the caller's listing shows it finished too
+            return video if recorded == whole() else None
+    return video
 
 
 def _candidates(videos: VideosApi, key: str) -> List[Any]:
@@ -206,9 +226,10 @@ def _complete(videos: VideosApi, video_id: str) -> bool:
         return False
 
 
-# How many times an upload looks again for the file's video after a video it used was deleted by another worker
-# (each time, that worker settled the file in another video).
+# How many times an upload tries, in all, when a video it used is deleted by another worker (each time, that
+# worker settled the file in another video): the first try and four more looks.
 _LOOKS = 5
+_HASH_WAIT = 5.0  # seconds given to the uploader of a complete video to record its SHA-256
 _UNHASHED = "matched by its content key only: that video's SHA-256 is not recorded"
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 import apivideo
+from apivideo import library
 from apivideo.api.videos_api import VideosApi
 from apivideo.configuration import Configuration
 from apivideo.journal import UploadJournal
@@ -444,9 +445,10 @@ def test_an_empty_copy_left_by_a_killed_worker_does_not_confuse_later_runs(emu, 
     assert emu.source_sha256(stale.video_id) is None
 
 
-def test_a_file_skipped_on_a_video_without_its_sha256_says_so(emu, client, tmp_path):
+def test_a_file_skipped_on_a_video_without_its_sha256_says_so(emu, client, tmp_path, monkeypatch):
     """A video that holds a whole upload but no SHA-256 (its worker was killed before recording it) is matched by
     the content key alone: a file skipped on it says so in its note."""
+    monkeypatch.setattr(library, "_HASH_WAIT", 0.3)  # (the uploader would have recorded it by then)
     path, sha = _file(tmp_path, "unhashed.mp4", 300_000, seed=35)
     videos, key = VideosApi(client), content_key(path)
     video = videos.create(VideoCreationPayload(title="unhashed", metadata=[Metadata(key=FINGERPRINT_KEY, value=key)]))
@@ -454,3 +456,27 @@ def test_a_file_skipped_on_a_video_without_its_sha256_says_so(emu, client, tmp_p
     result = upload_file(client, path, journal=False, skip_existing=True)
     assert (result.status, result.video_id) == ("skipped", video.video_id)
     assert "content key" in result.note and "SHA-256" in result.note
+
+
+@pytest.mark.parametrize("same_file", [True, False])
+def test_a_complete_video_whose_uploader_records_its_sha256_a_moment_later(emu, client, tmp_path, same_file):
+    """The usual case, with no worker killed: the uploader records the SHA-256 right after its last chunk. A file
+    found in that moment waits for it: the same file is skipped with no warning note, another file that only
+    shares the key gets a video of its own."""
+    path, sha = _file(tmp_path, "late.mp4", 300_000, seed=36)
+    videos, key = VideosApi(client), content_key(path)
+    video = videos.create(VideoCreationPayload(title="late", metadata=[Metadata(key=FINGERPRINT_KEY, value=key)]))
+    videos.upload(video.video_id, path, journal=False)
+    recorded = sha if same_file else "0" * 64
+    metadata = [Metadata(key=FINGERPRINT_KEY, value=key), Metadata(key=SHA256_KEY, value=recorded)]
+    timer = threading.Timer(0.3, lambda: videos.update(video.video_id, VideoUpdatePayload(metadata=metadata)))
+    timer.start()
+    try:
+        result = upload_file(client, path, journal=False, skip_existing=True)
+    finally:
+        timer.join()
+    if same_file:
+        assert (result.status, result.video_id, result.note) == ("skipped", video.video_id, None)
+    else:
+        assert result.status == "uploaded" and result.video_id != video.video_id
+        assert emu.source_sha256(result.video_id) == sha
