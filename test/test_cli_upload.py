@@ -328,7 +328,8 @@ def test_killed_at_several_points_the_same_command_ends_in_one_exact_video(
     emu: Emulator, client: apivideo.AuthenticatedApiClient, tmp_path: Path, credential: str
 ) -> None:
     path = tmp_path / "film.mp4"
-    digest = sample(path, 5 * 5 * MIB - 1234)  # five chunks
+    size = 5 * 5 * MIB - 1234  # five chunks
+    digest = sample(path, size)
     state = tmp_path / "state"
     environ = env(XDG_STATE_HOME=str(state))
     argv = [*COMMAND, "--host", emu.host, "upload", str(path), "--chunk-size", "5M"]
@@ -342,14 +343,19 @@ def test_killed_at_several_points_the_same_command_ends_in_one_exact_video(
         route = "/upload$"
     import re
 
-    def chunks(since: int) -> List[object]:
-        return [r for r in emu.requests[since:] if r.method == "POST" and re.search(route, r.path)]
+    def chunks(since: int) -> List[Any]:  # the chunks of this file sent since then
+        return [r for r in emu.requests[since:] if r.method == "POST" and re.search(route, r.path)
+                and (r.headers["Content-Range"] or "").endswith(f"/{size}")]  # fmt: skip
 
     acknowledged: set = set()
-    # Each run is killed when its Nth chunk is on the wire (so at most N chunks more are done, and there is always
-    # something left for the next run): with the API key from the very first chunk of the first run (the video
-    # exists, nothing is acknowledged); with a token from the second (the first one's answer names the video).
+    # Each run is killed while its Nth chunk is on the wire: with the API key from the very first chunk of the first
+    # run (the video exists, nothing is acknowledged); with a token from the second (the first one's answer names the
+    # video). The emulator holds that chunk unanswered for longer than the test lasts, so the run cannot go past it
+    # however late the kill comes: each killed run had exactly the chunks before it acknowledged, and there is always
+    # something left for the next run.
     for kill_at in ((1, 2, 1) if credential == "api key" else (2, 2)) + (None,):
+        if kill_at is not None:
+            emu.inject("latency", delay=30.0, method="POST", path_regex=route, skip=kill_at - 1)
         since = len(emu.requests)
         child = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=environ, cwd=ROOT)
         if kill_at is not None:
@@ -357,13 +363,16 @@ def test_killed_at_several_points_the_same_command_ends_in_one_exact_video(
             while len(chunks(since)) < kill_at and child.poll() is None and time.monotonic() < deadline:
                 time.sleep(0.005)
             assert child.poll() is None, child.communicate()  # killed part way, not after it ended
-            assert len(chunks(since)) >= kill_at, "the upload did not get there"
+            assert len(chunks(since)) == kill_at, "the upload did not get there"
             child.send_signal(signal.SIGKILL)
         out, err = child.communicate(timeout=30)
+        emu.clear_faults()
         sent = chunks(since)
         for request in sent:  # a chunk acknowledged before the one in flight at the kill is never sent again
             assert request.headers["Content-Range"] not in acknowledged, (kill_at, request.headers["Content-Range"])
-        acknowledged |= {r.headers["Content-Range"] for r in sent[:-1] if r.status in (200, 201)}
+        if kill_at is not None:  # the chunks before the held one were each answered before the next one went
+            assert len(sent) == kill_at and all(r.status == 201 for r in sent[:-1]), (kill_at, [r.status for r in sent])
+            acknowledged |= {r.headers["Content-Range"] for r in sent[:-1]}
     assert child.returncode == 0, err.decode()
     video_id = out.decode().splitlines()[0]
     assert [v.video_id for v in VideosApi(client).list(page_size=100).data] == [video_id]  # no second video
