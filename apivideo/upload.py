@@ -354,7 +354,9 @@ class ChunkedUpload:
                 self.entry.release()
             raise self.transfer.failure
         title = (getattr(exc, "title", None) or "").lower()
-        sent_before = last_part in self.transfer.resent  # a retry: the first attempt went out whole
+        # a retry (the first attempt went out whole), or the continuation of a run the journal recorded, killed once
+        # its last chunk had gone out: either way the source the server holds is this file's
+        sent_before = last_part in self.transfer.resent or self.from_journal
         if getattr(exc, "status", None) == 400 and "already uploaded" in title and self.video_id and sent_before:
             self.transfer.acknowledged(last_part, 0)
             return self.finished(), _Done()

@@ -380,6 +380,42 @@ def test_killed_at_several_points_the_same_command_ends_in_one_exact_video(
     assert journal_entries(state) == []  # the journal is empty again
 
 
+@unix_only
+def test_a_token_upload_killed_once_its_last_chunk_went_out_finishes_on_the_rerun(
+    emu: Emulator, client: apivideo.AuthenticatedApiClient, tmp_path: Path
+) -> None:
+    """The server kept the last chunk but its answer never reached the killed command: the rerun's resend of that
+    chunk is refused as "already uploaded", which, for a video the journal recorded for this file, means done."""
+    token = UploadTokensApi(client).create_token(TokenCreationPayload()).token
+    assert token
+    path = tmp_path / "film.mp4"
+    digest = sample(path, 2 * 5 * MIB + 1000)  # the last chunk: 1000 bytes, written whole with its head
+    environ = env(XDG_STATE_HOME=str(tmp_path / "state"))
+    argv = [*COMMAND, "--host", emu.host, "upload", str(path), "--chunk-size", "5M", "--token", token]
+
+    def uploads() -> List[Any]:
+        return [r for r in emu.requests if r.path == "/upload"]
+
+    emu.inject("latency", delay=3.0, method="POST", path="/upload", skip=2)  # the last chunk is answered late
+    child = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=environ, cwd=ROOT)
+    deadline = time.monotonic() + 60
+    while len(uploads()) < 3 and child.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.005)
+    time.sleep(1.0)  # its 1000 bytes are on the wire: the command waits for the answer
+    assert child.poll() is None
+    child.send_signal(signal.SIGKILL)
+    child.communicate(timeout=30)
+    while uploads()[-1].status is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert [r.status for r in uploads()] == [201, 201, 201]  # the server holds the whole source
+    video_id = json.loads(uploads()[-1].response_body)["videoId"]
+    run = subprocess.run(argv, capture_output=True, env=environ, cwd=ROOT, timeout=60)
+    assert run.returncode == 0, run.stderr.decode()
+    assert run.stdout.decode().splitlines()[0] == video_id
+    assert emu.source_sha256(video_id) == digest
+    assert journal_entries(tmp_path / "state") == []
+
+
 # -- arguments, in process -----------------------------------------------------------------------------------------
 
 
