@@ -221,31 +221,42 @@ class ChunkedUpload:
         failures: List[BaseException] = []
         callers_mask = current_mask()
 
-        def work() -> None:
-            set_mask(callers_mask)  # started with the signals held (below); the listener runs with the caller's
-            while not failures:
-                with take:
-                    item = next(pending, None)
-                if item is None:
-                    return
-                try:
-                    self.send(*item)
-                except BaseException as exc:
-                    failures.append(exc)
+        def work(finished: threading.Event) -> None:
+            try:
+                set_mask(callers_mask)  # started with the signals held (below); the listener runs with the caller's
+                while not failures:
+                    with take:
+                        item = next(pending, None)
+                    if item is None:
+                        return
+                    try:
+                        self.send(*item)
+                    except BaseException as exc:
+                        failures.append(exc)
+            finally:
+                finished.set()
 
-        threads = [threading.Thread(target=work, name=f"apivideo-upload-{i}", daemon=True) for i in range(workers)]
+        # The calling thread waits on events, and joins a thread only once its work is over: a join interrupted by
+        # a Ctrl-C marks a thread that is still running as stopped (CPython's bpo-45274 handling), and a second
+        # join would then return at once.
+        done = [threading.Event() for _ in range(workers)]
+        threads = [threading.Thread(target=work, args=(done[i],), name=f"apivideo-upload-{i}", daemon=True)
+                   for i in range(workers)]  # fmt: skip
         try:
             with signals_held():  # a Ctrl-C waits until every thread has started: none runs unknown to the join
                 for thread in threads:
                     thread.start()
+            for finished in done:
+                finished.wait()
             for thread in threads:
                 thread.join()
         except BaseException as exc:  # Ctrl-C in the calling thread: start no part, stop those under way
             failures.append(exc)
             self.transfer.halt()
-            for thread in threads:
+            for thread, finished in zip(threads, done):
                 if thread.ident is not None:  # (none when starting it failed)
-                    thread.join()  # within one block (a second Ctrl-C quits at once)
+                    finished.wait()  # within one block (a second Ctrl-C quits at once)
+                    thread.join()
             raise
         if failures:
             raise failures[0]
