@@ -342,15 +342,8 @@ def _deduplicated(
 
     own_digest = "digest" not in options
     for attempt in range(_LOOKS):
-        if attempt:  # a video was deleted under us: is the file settled now?
-            found = _candidates(videos, key)
-            done = _settled(videos, found, whole)
-            if done is not None:
-                if entry is not None:
-                    entry.release()
-                _skip(result, done, started)
-                return
-            video_id = None
+        if attempt:  # a video was deleted under us: the claim lists the videos again and may find the file settled
+            found, video_id = None, None
         try:
             status = RESUMED
             if video_id is None:
